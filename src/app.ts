@@ -1,0 +1,55 @@
+// Builds the Hono app: middleware order, resource mounts, the OpenAPI document,
+// and the one error renderer.
+import { Scalar } from '@scalar/hono-api-reference';
+import { HTTPException } from 'hono/http-exception';
+import { ApiError, notFound, renderError } from './errors';
+import { bearer } from './middleware/auth';
+import { requestContext } from './middleware/context';
+import { createRouter } from './router';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { userRoutes } from './routes/users';
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use('*', requestContext);
+  app.route('/health', healthRoutes);
+
+  const api = createRouter();
+  api.use('*', bearer);
+  api.route('/auth', authRoutes);
+  api.route('/users', userRoutes);
+  app.route('/api/v1', api);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A registry token (`rvn_…`) from login, register or POST /users/me/tokens.',
+  });
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Raven registry API',
+      version: '1.0.0',
+      description: 'The package registry behind `raven pkg`. All routes live under /api/v1.',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/api/v1/openapi.json', pageTitle: 'Raven registry API' }));
+
+  app.notFound((c) => renderError(c, notFound('No such route.'), c.get('requestId') ?? 'unknown'));
+  app.onError((err, c) => {
+    const requestId = c.get('requestId') ?? 'unknown';
+    if (err instanceof ApiError) return renderError(c, err, requestId);
+    // Hono's own body parsing failures (malformed JSON, bad content type) are client errors.
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_request';
+      return renderError(c, new ApiError(code, err.message || 'The request could not be read.'), requestId);
+    }
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', request_id: requestId, error: String(err) }));
+    return renderError(c, err, requestId);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,31 @@
+// Tunables from Worker vars ([vars] in wrangler.toml, .dev.vars locally), parsed
+// once per isolate. Bad values fail loudly at the first request, not silently.
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const ConfigSchema = z.object({
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required'),
+  WS_PROXY: z.string().optional().default(''),
+  TOKEN_TTL_DAYS: positiveInt(30),
+  MAX_TARBALL_BYTES: positiveInt(50 * 1024 * 1024),
+  RATE_LIMIT_ANON_PER_HOUR: positiveInt(60),
+  RATE_LIMIT_AUTH_PER_HOUR: positiveInt(5000),
+  RATE_LIMIT_SEARCH_PER_HOUR: positiveInt(100),
+  RATE_LIMIT_LOGIN_PER_HOUR: positiveInt(10),
+  RATE_LIMIT_NEW_PACKAGES_PER_HOUR: positiveInt(10),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+export function loadConfig(env: Env): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = ConfigSchema.parse(env);
+    cache.set(env, config);
+  }
+  return config;
+}

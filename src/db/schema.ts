@@ -1,0 +1,221 @@
+// Every table, constraint and inferred row type of the registry. Migrations in
+// drizzle/ are generated from this file by drizzle-kit; never edit them by hand
+// except for the custom ones (extensions, functions) drizzle-kit cannot express.
+import { relations, sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    email: text('email').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('users_username_key').on(t.username),
+    // Emails are compared case-insensitively; the index is what makes a race safe.
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    check('users_username_format', sql`${t.username} ~ '^[a-z0-9-]{1,32}$'`),
+    check('users_email_length', sql`char_length(${t.email}) between 3 and 254`),
+  ],
+);
+
+/** One row per issued JWT (`id` is its `jti`). The token itself is never stored. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** `session` tokens come from register/login/refresh; `api` tokens are named by the user. */
+    kind: text('kind', { enum: ['session', 'api'] }).notNull(),
+    /** Empty means "everything the user can do". */
+    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    /** Optional glob (`raven-*`) limiting which packages the token may act on. */
+    packagePattern: text('package_pattern'),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+    lastUsed: tstz('last_used'),
+    revokedAt: tstz('revoked_at'),
+  },
+  (t) => [
+    index('api_tokens_user_idx').on(t.userId),
+    check('api_tokens_kind', sql`${t.kind} in ('session', 'api')`),
+    check('api_tokens_name_length', sql`char_length(${t.name}) between 1 and 64`),
+  ],
+);
+
+export const packages = pgTable(
+  'packages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** Name without hyphens: unique, so lookalikes (`ravenui` vs `raven-ui`) collide in the database itself. */
+    canonicalName: text('canonical_name').notNull(),
+    description: text('description').notNull().default(''),
+    license: text('license').notNull().default(''),
+    repository: text('repository'),
+    homepage: text('homepage'),
+    keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
+    categories: text('categories').array().notNull().default(sql`'{}'::text[]`),
+    readme: text('readme'),
+    /**
+     * Highest non-yanked release (else highest non-yanked pre-release), kept by
+     * publish/yank/unyank in the same transaction: semver order is computed in
+     * TypeScript once per write instead of in SQL on every read. Null when every
+     * version is yanked.
+     */
+    latestVersion: text('latest_version'),
+    /** Denormalised by the download flush so listings and ranking need no aggregation. */
+    downloads: bigint('downloads', { mode: 'number' }).notNull().default(0),
+    deprecationMessage: text('deprecation_message'),
+    deprecatedAt: tstz('deprecated_at'),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('packages_name_key').on(t.name),
+    uniqueIndex('packages_canonical_name_key').on(t.canonicalName),
+    check('packages_name_format', sql`${t.name} ~ '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' and char_length(${t.name}) <= 64`),
+    check('packages_canonical_name', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
+  ],
+);
+
+export const versions = pgTable(
+  'versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    description: text('description').notNull().default(''),
+    authors: text('authors').array().notNull().default(sql`'{}'::text[]`),
+    license: text('license').notNull().default(''),
+    repository: text('repository'),
+    homepage: text('homepage'),
+    keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
+    categories: text('categories').array().notNull().default(sql`'{}'::text[]`),
+    dependencies: jsonb('dependencies').$type<Record<string, unknown>>().notNull().default({}),
+    devDependencies: jsonb('dev_dependencies').$type<Record<string, unknown>>().notNull().default({}),
+    readme: text('readme'),
+    /** `sha256:<hex>` of the tarball bytes. */
+    checksum: text('checksum').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    r2Key: text('r2_key').notNull(),
+    isPrerelease: boolean('is_prerelease').notNull(),
+    downloads: bigint('downloads', { mode: 'number' }).notNull().default(0),
+    publishedBy: uuid('published_by').references(() => users.id, { onDelete: 'set null' }),
+    publishedAt: tstz('published_at').notNull().defaultNow(),
+    yanked: boolean('yanked').notNull().default(false),
+    yankedAt: tstz('yanked_at'),
+  },
+  (t) => [
+    // Versions are immutable: the constraint, not a prior SELECT, decides a race.
+    uniqueIndex('versions_package_version_key').on(t.packageId, t.version),
+    check('versions_checksum_format', sql`${t.checksum} ~ '^sha256:[0-9a-f]{64}$'`),
+    check('versions_size_positive', sql`${t.sizeBytes} > 0`),
+    check('versions_yank_consistent', sql`${t.yanked} = (${t.yankedAt} is not null)`),
+  ],
+);
+
+export const packageOwners = pgTable(
+  'package_owners',
+  {
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'maintainer'] }).notNull(),
+    addedAt: tstz('added_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.packageId, t.userId] }),
+    index('package_owners_user_idx').on(t.userId),
+    check('package_owners_role', sql`${t.role} in ('owner', 'maintainer')`),
+  ],
+);
+
+/** Download counts per version per UTC day, written in batches by the DownloadCounter object. */
+export const versionDownloads = pgTable(
+  'version_downloads',
+  {
+    versionId: uuid('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.day] }), index('version_downloads_day_idx').on(t.day)],
+);
+
+/**
+ * Flushes already applied, so a retried flush (alarm retry after a failure
+ * between commit and acknowledgement) never counts twice.
+ */
+export const downloadFlushes = pgTable('download_flushes', {
+  id: text('id').primaryKey(),
+  appliedAt: createdAt(),
+});
+
+/** Who did what, with which token. Written in the same transaction as the action. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    tokenId: uuid('token_id').references(() => apiTokens.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    packageId: uuid('package_id').references(() => packages.id, { onDelete: 'cascade' }),
+    version: text('version'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_package_idx').on(t.packageId, t.createdAt), index('audit_log_actor_idx').on(t.actorId)],
+);
+
+export const usersRelations = relations(users, ({ many }) => ({
+  tokens: many(apiTokens),
+  ownerships: many(packageOwners),
+}));
+export const packagesRelations = relations(packages, ({ many }) => ({
+  versions: many(versions),
+  owners: many(packageOwners),
+}));
+export const versionsRelations = relations(versions, ({ one, many }) => ({
+  package: one(packages, { fields: [versions.packageId], references: [packages.id] }),
+  downloads: many(versionDownloads),
+}));
+export const packageOwnersRelations = relations(packageOwners, ({ one }) => ({
+  package: one(packages, { fields: [packageOwners.packageId], references: [packages.id] }),
+  user: one(users, { fields: [packageOwners.userId], references: [users.id] }),
+}));
+
+export type User = typeof users.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type Package = typeof packages.$inferSelect;
+export type Version = typeof versions.$inferSelect;
+export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];

@@ -1,0 +1,39 @@
+// First middleware: request id, config, the per-request database handle, and
+// the one structured log line per request. Nothing secret is ever logged: the
+// route pattern is logged, not the URL, and no headers or bodies.
+import { createMiddleware } from 'hono/factory';
+import { loadConfig } from '../config';
+import { createDatabase } from '../db/client';
+import type { AppEnv } from '../env';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const started = Date.now();
+  const incoming = c.req.header('x-request-id');
+  const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  c.set('requestId', requestId);
+  c.set('auth', undefined);
+  const config = loadConfig(c.env);
+  c.set('config', config);
+  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY);
+  c.set('db', db);
+  try {
+    await next();
+  } finally {
+    c.header('X-Request-Id', requestId);
+    c.executionCtx.waitUntil(db.close().catch(() => {}));
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        msg: 'request',
+        request_id: requestId,
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        duration_ms: Date.now() - started,
+        user_id: c.get('auth')?.userId,
+      }),
+    );
+  }
+});

