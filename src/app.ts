@@ -5,9 +5,12 @@ import { HTTPException } from 'hono/http-exception';
 import { ApiError, notFound, renderError } from './errors';
 import { bearer } from './middleware/auth';
 import { requestContext } from './middleware/context';
+import { rateLimit } from './middleware/rate-limit';
 import { createRouter } from './router';
 import { authRoutes } from './routes/auth';
+import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
+import { packageRoutes } from './routes/packages';
 import { userRoutes } from './routes/users';
 
 export function createApp() {
@@ -18,8 +21,12 @@ export function createApp() {
 
   const api = createRouter();
   api.use('*', bearer);
+  api.use('*', rateLimit);
   api.route('/auth', authRoutes);
   api.route('/users', userRoutes);
+  // Before /packages: `trending` and `categories` must not be read as package names.
+  api.route('/', discoveryRoutes);
+  api.route('/packages', packageRoutes);
   app.route('/api/v1', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -1,0 +1,4 @@
+import { createRouter } from '../router';
+
+/** Packages: publish, read, download, yank, owners, audit (issue "Packages"). */
+export const packageRoutes = createRouter();
