@@ -19,6 +19,8 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
+    // The Worker logs one JSON line per request; keep test output readable.
+    onConsoleLog: (log) => !log.includes('"msg":"request"'),
     hookTimeout: 60_000,
   },
 });
