@@ -6,6 +6,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   date,
   index,
   integer,
@@ -20,6 +21,7 @@ import {
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const users = pgTable(
   'users',
@@ -93,10 +95,24 @@ export const packages = pgTable(
     deprecatedAt: tstz('deprecated_at'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
+    /**
+     * Weighted full-text document (name A > keywords B > description C), kept by
+     * Postgres itself. raven_search_document() is the IMMUTABLE wrapper made in
+     * drizzle/0001_search_setup.sql.
+     */
+    searchDocument: tsvector('search_document').generatedAlwaysAs(
+      sql`raven_search_document("name", "keywords", "description")`,
+    ),
   },
   (t) => [
     uniqueIndex('packages_name_key').on(t.name),
     uniqueIndex('packages_canonical_name_key').on(t.canonicalName),
+    index('packages_search_document_idx').using('gin', t.searchDocument),
+    // pg_trgm (0001_search_setup.sql): `%` and `<%` on names for typos and partial names.
+    index('packages_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    // Category listings: `categories @> {c} or keywords @> {c}`.
+    index('packages_categories_idx').using('gin', t.categories),
+    index('packages_keywords_idx').using('gin', t.keywords),
     check('packages_name_format', sql`${t.name} ~ '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' and char_length(${t.name}) <= 64`),
     check('packages_canonical_name', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
   ],
@@ -134,6 +150,8 @@ export const versions = pgTable(
   (t) => [
     // Versions are immutable: the constraint, not a prior SELECT, decides a race.
     uniqueIndex('versions_package_version_key').on(t.packageId, t.version),
+    // Dependents counts: `dependencies ? name`.
+    index('versions_dependencies_idx').using('gin', t.dependencies),
     check('versions_checksum_format', sql`${t.checksum} ~ '^sha256:[0-9a-f]{64}$'`),
     check('versions_size_positive', sql`${t.sizeBytes} > 0`),
     check('versions_yank_consistent', sql`${t.yanked} = (${t.yankedAt} is not null)`),
