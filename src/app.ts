@@ -2,7 +2,7 @@
 // and the one error renderer.
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
-import { ApiError, notFound, renderError } from './errors';
+import { ApiError, describeError, notFound, renderError } from './errors';
 import { bearer } from './middleware/auth';
 import { requestContext } from './middleware/context';
 import { rateLimit } from './middleware/rate-limit';
@@ -53,7 +53,7 @@ export function createApp() {
       const code = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_request';
       return renderError(c, new ApiError(code, err.message || 'The request could not be read.'), requestId);
     }
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', request_id: requestId, error: String(err) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', request_id: requestId, ...describeError(err) }));
     return renderError(c, err, requestId);
   });
   return app;

@@ -64,3 +64,16 @@ export function renderError(c: Context, err: unknown, requestId: string): Respon
   };
   return c.json(body, 500);
 }
+
+/**
+ * What an unexpected error may put in a log line. Drizzle's query errors embed
+ * the SQL parameters in their message (emails, names), so log the driver's
+ * cause and its SQLSTATE instead.
+ */
+export function describeError(err: unknown): { error: string; code?: string } {
+  if (!(err instanceof Error)) return { error: String(err) };
+  const cause = err.cause instanceof Error ? err.cause : undefined;
+  const source = err.message.startsWith('Failed query') && cause ? cause : err;
+  const code = (source as { code?: unknown }).code;
+  return { error: `${source.name}: ${source.message}`, ...(typeof code === 'string' ? { code } : {}) };
+}

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readPackageFixtures } from './package-fixtures.ts';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
 import { freePort } from '../scripts/lib/ports.ts';
@@ -14,6 +15,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     wsProxy: string;
+    /** Real CLI output from ../shared/fixtures: relative path -> base64 bytes (workerd cannot read the host disk). */
+    packageFixtures: Record<string, string>;
   }
 }
 
@@ -30,6 +33,7 @@ export default async function setup(project: TestProject) {
   const proxy = await startWsProxy({ host: postgres.host, port: postgres.port });
   project.provide('databaseUrl', postgres.url);
   project.provide('wsProxy', proxy.address);
+  project.provide('packageFixtures', await readPackageFixtures());
 
   return async () => {
     await proxy.close();

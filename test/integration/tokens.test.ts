@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm';
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { callJson } from '../helpers/client';
+import { withDb } from '../helpers/db';
+import { createUser } from '../helpers/factories';
+
+const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+const b64url = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+
+/** Claims copied from a real token, so only the property under test differs. */
+function claimsOf(token: string): Record<string, unknown> {
+  const payload = token.slice(4).split('.')[1]!;
+  return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+}
+
+async function expect401(token: string) {
+  const { status, body } = await callJson('/users/me', { token });
+  expect(status).toBe(401);
+  expect(body.error).toBe('authentication_required');
+}
+
+describe('GET /users/me', () => {
+  it('shows the email and live tokens, with last_used a string', async () => {
+    const user = await createUser();
+    const { status, body } = await callJson('/users/me', { token: user.token });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ username: user.username, user_id: user.userId, email: user.email, packages: [] });
+    expect(body.total_downloads).toBe(0);
+    expect(body.tokens).toHaveLength(1);
+    const [token] = body.tokens;
+    expect(token).toMatchObject({ name: 'registration', kind: 'session' });
+    for (const field of ['token_id', 'name', 'created_at', 'last_used', 'expires_at']) {
+      expect(typeof token[field]).toBe('string');
+    }
+    expect(token.last_used).not.toBe('');
+    expect(JSON.stringify(body)).not.toContain(user.token);
+  });
+});
+
+describe('POST /users/me/tokens', () => {
+  it('creates a named token shown once, usable at once, listed without its secret', async () => {
+    const user = await createUser();
+    const { status, body } = await callJson('/users/me/tokens', {
+      token: user.token,
+      json: { name: 'ci', expires_in_days: 7, scopes: ['publish'], package_pattern: 'raven-*' },
+    });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ name: 'ci' });
+    expect(body.token).toMatch(/^rvn_/);
+    const days = (Date.parse(body.expires_at) - Date.parse(body.created_at)) / 86_400_000;
+    expect(Math.round(days)).toBe(7);
+    const me = await callJson('/users/me', { token: body.token });
+    expect(me.status).toBe(200);
+    const listed = me.body.tokens.find((t: any) => t.token_id === body.token_id);
+    expect(listed).toMatchObject({ name: 'ci', kind: 'api', scopes: ['publish'], package_pattern: 'raven-*' });
+    expect(JSON.stringify(me.body)).not.toContain(body.token);
+  });
+
+  it('never stores the token itself', async () => {
+    const user = await createUser();
+    const { body } = await callJson('/users/me/tokens', { token: user.token, json: { name: 'scan' } });
+    const rows = await withDb((db) => db.execute(sql`select * from api_tokens where id = ${body.token_id}`));
+    expect(JSON.stringify(rows.rows)).not.toContain(body.token.slice(4));
+  });
+
+  it.each([
+    [{}, 'name'],
+    [{ name: '' }, 'name'],
+    [{ name: 'x'.repeat(65) }, 'name'],
+    [{ name: 'ok', expires_in_days: 0 }, 'expires_in_days'],
+    [{ name: 'ok', expires_in_days: 'soon' }, 'expires_in_days'],
+    [{ name: 'ok', scopes: ['admin'] }, 'scopes.0'],
+    [{ name: 'ok', package_pattern: 'Bad Pattern' }, 'package_pattern'],
+  ])('400s on %j', async (json, field) => {
+    const user = await createUser();
+    const { status, body } = await callJson('/users/me/tokens', { token: user.token, json });
+    expect(status).toBe(400);
+    expect(Object.keys(body.details.fields)).toContain(field);
+  });
+
+  it('401s without a token', async () => {
+    const { status } = await callJson('/users/me/tokens', { json: { name: 'x' } });
+    expect(status).toBe(401);
+  });
+});
+
+describe('DELETE /users/me/tokens/:token_id', () => {
+  it('revokes a token so it stops working at once', async () => {
+    const user = await createUser();
+    const created = await callJson('/users/me/tokens', { token: user.token, json: { name: 'doomed' } });
+    const { status, body } = await callJson(`/users/me/tokens/${created.body.token_id}`, {
+      method: 'DELETE',
+      token: user.token,
+    });
+    expect(status).toBe(200);
+    expect(body).toEqual({ token_id: created.body.token_id, revoked: true });
+    await expect401(created.body.token);
+    const again = await callJson(`/users/me/tokens/${created.body.token_id}`, { method: 'DELETE', token: user.token });
+    expect(again.status).toBe(404);
+  });
+
+  it("cannot revoke someone else's token", async () => {
+    const [alice, bob] = await Promise.all([createUser(), createUser()]);
+    const bobs = await callJson('/users/me/tokens', { token: bob.token, json: { name: 'mine' } });
+    const { status, body } = await callJson(`/users/me/tokens/${bobs.body.token_id}`, {
+      method: 'DELETE',
+      token: alice.token,
+    });
+    expect(status).toBe(404);
+    expect(body.error).toBe('not_found');
+    expect((await callJson('/users/me', { token: bobs.body.token })).status).toBe(200);
+  });
+
+  it('404s on a malformed id', async () => {
+    const user = await createUser();
+    const { status } = await callJson('/users/me/tokens/not-a-uuid', { method: 'DELETE', token: user.token });
+    expect(status).toBe(404);
+  });
+});
+
+describe('token verification', () => {
+  it('refuses alg "none"', async () => {
+    const user = await createUser();
+    await expect401(`rvn_${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claimsOf(user.token))}.`);
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const user = await createUser();
+    const forged = await new SignJWT(claimsOf(user.token))
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+    await expect401(`rvn_${forged}`);
+  });
+
+  it('refuses the right secret with another algorithm (pinned to HS256)', async () => {
+    const user = await createUser();
+    const other = await new SignJWT(claimsOf(user.token))
+      .setProtectedHeader({ alg: 'HS512' })
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    await expect401(`rvn_${other}`);
+  });
+
+  it('refuses a wrong audience or issuer', async () => {
+    const user = await createUser();
+    for (const change of [{ aud: 'someone-else' }, { iss: 'someone-else' }]) {
+      const token = await new SignJWT({ ...claimsOf(user.token), ...change })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(TEST_SECRET));
+      await expect401(`rvn_${token}`);
+    }
+  });
+
+  it('refuses an expired JWT', async () => {
+    const user = await createUser();
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const token = await new SignJWT({ ...claimsOf(user.token), exp: past })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    await expect401(`rvn_${token}`);
+  });
+
+  it('refuses a token whose row has expired even if the JWT has not', async () => {
+    const user = await createUser();
+    const jti = claimsOf(user.token).jti as string;
+    await withDb((db) =>
+      db.execute(sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${jti}`),
+    );
+    await expect401(user.token);
+  });
+
+  it('refuses garbage and malformed Authorization headers', async () => {
+    await expect401('rvn_not.a.jwt');
+    const { status } = await callJson('/users/me', { headers: { authorization: 'Basic abc' } });
+    expect(status).toBe(401);
+  });
+
+  it('accepts the token with and without the rvn_ prefix', async () => {
+    const user = await createUser();
+    expect((await callJson('/users/me', { token: user.token.slice(4) })).status).toBe(200);
+  });
+});
