@@ -1,7 +1,154 @@
+// Rate limits: one RateLimiter Durable Object round trip per request and no
+// database work. Buckets are chosen in src/lib/rate-limit-rules.ts:
+//   rateLimit        - middleware on /api/v1/*: the request's general bucket
+//                      (search per IP, signed-in per user, otherwise per IP);
+//                      tarball downloads and login skip it;
+//   limitLogin       - called by the login handler: per IP and per email;
+//   limitNewPackage  - called by publish when it creates a new package name.
+// Every response that consulted a bucket carries X-RateLimit-* for the tightest
+// bucket it consulted; a refusal is 429 with `retry_after` and Retry-After.
+//
+// When the limiter cannot be reached:
+//   - ordinary requests are served (fail open): the limiter protects capacity,
+//     and refusing all traffic because of a limiter fault would turn its outage
+//     into a full registry outage, the very thing it exists to prevent;
+//   - login is refused with 503 (fail closed): its limit is the only thing that
+//     stops online password guessing, and a login can be retried a moment later
+//     at no cost, while a guess let through cannot be taken back;
+//   - new package names are served (fail open): that limit only slows name
+//     squatting, which owners and yanks can undo.
+// Either way the failure is logged once per request with the request id.
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
+import { ApiError } from '../errors';
+import { type Bucket, loginBuckets, newPackageBucket, requestBucket } from '../lib/rate-limit-rules';
+import { tightestOf, type Verdict } from '../lib/rate-limit-window';
 
-/** Placeholder until the rate-limit work lands (RateLimiter Durable Object). */
-export const rateLimit = createMiddleware<AppEnv>(async (_c, next) => {
+/** A healthy object answers in milliseconds; past this it counts as unreachable. */
+const LIMITER_TIMEOUT_MS = 2_000;
+
+type AnyContext = Context<AppEnv, any, any>;
+
+interface RequestState {
+  verdicts: Verdict[];
+  failureLogged: boolean;
+}
+
+// Per-request bookkeeping keyed by the request object, so the handler-side
+// limits and the middleware's headers meet without widening AppEnv.
+const requests = new WeakMap<Request, RequestState>();
+
+function stateOf(c: AnyContext): RequestState {
+  let state = requests.get(c.req.raw);
+  if (!state) {
+    state = { verdicts: [], failureLogged: false };
+    requests.set(c.req.raw, state);
+  }
+  return state;
+}
+
+export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  const bucket = requestBucket(
+    { method: c.req.method, path: c.req.path, userId: c.var.claims?.userId, ip: clientIp(c) },
+    c.var.config,
+  );
+  if (bucket) {
+    const verdict = await takeOrLog(c, bucket, 'open');
+    if (verdict) enforce(c, verdict, 'Rate limit exceeded');
+  }
   await next();
+  const tightest = tightestOf(stateOf(c).verdicts);
+  if (tightest) for (const [name, value] of Object.entries(limitHeaders(tightest))) c.header(name, value);
 });
+
+/** Call at the start of the login handler, before any password work. */
+export async function limitLogin(c: AnyContext, email: string): Promise<void> {
+  const buckets = loginBuckets(clientIp(c), email, c.var.config);
+  const results = await Promise.allSettled(buckets.map((b) => take(c.env, b)));
+  const verdicts = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const refused = verdicts.filter((v) => !v.allowed);
+  if (refused.length > 0) enforce(c, tightestOf(refused)!, 'Too many login attempts');
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) {
+    logFailure(c, 'login', 'closed', failure.reason);
+    throw new ApiError('service_unavailable', 'Login is briefly unavailable. Try again in a minute.', undefined, {
+      'Retry-After': '60',
+    });
+  }
+  for (const v of verdicts) enforce(c, v, 'Too many login attempts');
+}
+
+/**
+ * Call from publish only when the publish would create a new package name
+ * (never for a new version of an existing package). Throws the 429 ApiError
+ * when the user has created too many names this hour; fails open.
+ */
+export async function limitNewPackage(c: AnyContext, userId: string): Promise<void> {
+  const verdict = await takeOrLog(c, newPackageBucket(userId, c.var.config), 'open');
+  if (verdict) enforce(c, verdict, 'Too many new package names');
+}
+
+function clientIp(c: AnyContext): string | undefined {
+  return c.req.header('cf-connecting-ip');
+}
+
+async function take(env: Env, bucket: Bucket): Promise<Verdict> {
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(bucket.key));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([stub.take(bucket.limit), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function takeOrLog(c: AnyContext, bucket: Bucket, policy: 'open'): Promise<Verdict | undefined> {
+  try {
+    return await take(c.env, bucket);
+  } catch (err) {
+    logFailure(c, bucket.kind, policy, err);
+    return undefined;
+  }
+}
+
+/** Records the verdict for the response headers; throws the 429 when it refuses. */
+function enforce(c: AnyContext, verdict: Verdict, what: string): void {
+  stateOf(c).verdicts.push(verdict);
+  if (verdict.allowed) return;
+  const seconds = verdict.retryAfter;
+  throw new ApiError(
+    'rate_limit_exceeded',
+    `${what}: the limit is ${verdict.limit} per hour. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+    undefined,
+    { ...limitHeaders(verdict), 'Retry-After': String(seconds) },
+    { retry_after: seconds },
+  );
+}
+
+function limitHeaders(v: Verdict): Record<string, string> {
+  return {
+    'X-RateLimit-Limit': String(v.limit),
+    'X-RateLimit-Remaining': String(v.remaining),
+    'X-RateLimit-Reset': String(v.reset),
+  };
+}
+
+function logFailure(c: AnyContext, bucket: string, policy: 'open' | 'closed', err: unknown): void {
+  const state = stateOf(c);
+  if (state.failureLogged) return;
+  state.failureLogged = true;
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'rate limiter unreachable',
+      request_id: c.get('requestId'),
+      bucket,
+      policy: policy === 'open' ? 'served (fail open)' : 'refused (fail closed)',
+      error: String(err),
+    }),
+  );
+}

@@ -1,0 +1,118 @@
+// Which bucket a request draws from: pure, so the routing of limits is unit tested.
+import type { Config } from '../config';
+
+export interface Bucket {
+  /** Durable Object name; one object per key. */
+  key: string;
+  limit: number;
+  /** For logs: which rule applied, never the key itself (it holds IPs and emails). */
+  kind: 'anon' | 'user' | 'search' | 'login-ip' | 'login-email' | 'new-package';
+}
+
+/** Durable Object names. The prefixes keep buckets of different rules apart. */
+export const bucketKeys = {
+  anon: (ip: string) => `anon:${clientKey(ip)}`,
+  user: (userId: string) => `user:${userId}`,
+  search: (ip: string) => `search:${clientKey(ip)}`,
+  loginIp: (ip: string) => `login-ip:${clientKey(ip)}`,
+  loginEmail: (email: string) => `login-email:${email.trim().toLowerCase()}`,
+  newPackage: (userId: string) => `new-package:${userId}`,
+};
+
+type Limits = Pick<
+  Config,
+  | 'RATE_LIMIT_ANON_PER_HOUR'
+  | 'RATE_LIMIT_AUTH_PER_HOUR'
+  | 'RATE_LIMIT_SEARCH_PER_HOUR'
+  | 'RATE_LIMIT_LOGIN_PER_HOUR'
+  | 'RATE_LIMIT_NEW_PACKAGES_PER_HOUR'
+>;
+
+export interface RequestFacts {
+  method: string;
+  /** Full path, `/api/v1/...`. */
+  path: string;
+  /** From a bearer token whose signature checked out. */
+  userId: string | undefined;
+  /** `CF-Connecting-IP`. */
+  ip: string | undefined;
+}
+
+const DOWNLOAD = /^\/api\/v1\/packages\/[^/]+\/[^/]+\/download\/?$/;
+const SEARCH = /^\/api\/v1\/search\/?$/;
+const LOGIN = /^\/api\/v1\/auth\/login\/?$/;
+
+/**
+ * The general bucket for a request, or null when the middleware must not call
+ * the limiter at all: tarball downloads are never limited, and login is limited
+ * inside its handler (per IP and per email; the email is in the body).
+ */
+export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null {
+  const method = req.method.toUpperCase();
+  if ((method === 'GET' || method === 'HEAD') && DOWNLOAD.test(req.path)) return null;
+  if (method === 'POST' && LOGIN.test(req.path)) return null;
+  const ip = req.ip ?? '';
+  // Search is costlier than a lookup, so it has its own per-IP bucket, signed in or not.
+  if (SEARCH.test(req.path))
+    return { key: bucketKeys.search(ip), limit: limits.RATE_LIMIT_SEARCH_PER_HOUR, kind: 'search' };
+  if (req.userId) return { key: bucketKeys.user(req.userId), limit: limits.RATE_LIMIT_AUTH_PER_HOUR, kind: 'user' };
+  return { key: bucketKeys.anon(ip), limit: limits.RATE_LIMIT_ANON_PER_HOUR, kind: 'anon' };
+}
+
+export function loginBuckets(ip: string | undefined, email: string, limits: Limits): [Bucket, Bucket] {
+  const limit = limits.RATE_LIMIT_LOGIN_PER_HOUR;
+  return [
+    { key: bucketKeys.loginIp(ip ?? ''), limit, kind: 'login-ip' },
+    { key: bucketKeys.loginEmail(email), limit, kind: 'login-email' },
+  ];
+}
+
+export function newPackageBucket(userId: string, limits: Limits): Bucket {
+  return { key: bucketKeys.newPackage(userId), limit: limits.RATE_LIMIT_NEW_PACKAGES_PER_HOUR, kind: 'new-package' };
+}
+
+/**
+ * The client part of a key. IPv4 as is. IPv6 by its /64: one subscriber usually
+ * holds a whole /64, so keying the full address would hand out 2^64 buckets.
+ * Without the header (never behind Cloudflare) everyone shares `unknown`.
+ */
+export function clientKey(ip: string): string {
+  const raw = ip.trim().toLowerCase();
+  if (!raw) return 'unknown';
+  if (!raw.includes(':')) return raw;
+  const groups = expandIpv6(raw);
+  if (!groups) return raw.slice(0, 64);
+  // IPv4-mapped (::ffff:a.b.c.d) is an IPv4 client.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
+}
+
+/** Eight 16-bit groups, or null when the text is not an IPv6 address. */
+function expandIpv6(text: string): number[] | null {
+  let addr = text.split('%')[0] ?? '';
+  if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1);
+  // A trailing dotted IPv4 stands for the last two groups.
+  const v4 = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
+  if (v4) {
+    const octets = v4.slice(2).map(Number);
+    if (octets.some((o) => o > 255)) return null;
+    const [a = 0, b = 0, c = 0, d = 0] = octets;
+    addr = `${v4[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = addr.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string | undefined) => (part ? part.split(':') : []);
+  const head = parse(halves[0]);
+  const tail = parse(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
+  return groups.map((g) => Number.parseInt(g, 16));
+}
