@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { unauthenticated } from '../errors';
 import { currentUser, requireAuth } from '../middleware/auth';
+import { limitLogin } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { LoginBody, LoginReply, RefreshReply, RegisterBody, RegisterReply } from '../schemas/auth';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
@@ -22,7 +23,7 @@ const loginRoute = createRoute({
   tags: ['auth'],
   summary: 'Exchange email and password for a token',
   request: { body: jsonBody(LoginBody) },
-  responses: { 200: jsonResponse('Logged in', LoginReply), ...errorResponses(400, 401, 429) },
+  responses: { 200: jsonResponse('Logged in', LoginReply), ...errorResponses(400, 401, 429, 503) },
 });
 
 const refreshRoute = createRoute({
@@ -57,11 +58,9 @@ export const authRoutes = createRouter()
   })
   .openapi(loginRoute, async (c) => {
     const { config, db } = c.var;
-    const { user, token } = await login(
-      db,
-      { secret: config.JWT_SECRET, ttlDays: config.TOKEN_TTL_DAYS },
-      c.req.valid('json'),
-    );
+    const input = c.req.valid('json');
+    await limitLogin(c, input.email);
+    const { user, token } = await login(db, { secret: config.JWT_SECRET, ttlDays: config.TOKEN_TTL_DAYS }, input);
     return c.json(
       {
         token: token.token,
