@@ -1,0 +1,200 @@
+// Tarball inspection, streamed: gzip is inflated with DecompressionStream,
+// counted against a cap (so a gzip bomb is refused, never unpacked into
+// memory), and walked entry by entry with modern-tar's decoder. Only raven.toml
+// and the README are kept; every other body is skipped as it streams past.
+import { createTarDecoder, type ParsedTarEntry } from 'modern-tar';
+
+export class TarballError extends Error {}
+
+export interface TarballLimits {
+  /** Total inflated bytes (tar headers included). */
+  maxUnpackedBytes: number;
+  maxEntries: number;
+  maxManifestBytes: number;
+  /** A longer README is kept truncated to this many bytes. */
+  maxReadmeBytes: number;
+}
+
+export const DEFAULT_TARBALL_LIMITS: TarballLimits = {
+  maxUnpackedBytes: 256 * 1024 * 1024,
+  maxEntries: 10_000,
+  maxManifestBytes: 64 * 1024,
+  maxReadmeBytes: 512 * 1024,
+};
+
+export interface TarballContents {
+  manifestText: string;
+  readme: string | null;
+  entries: number;
+  unpackedBytes: number;
+}
+
+const README = /^readme(\.(md|markdown|txt))?$/i;
+
+/** The archive path with `./` and empty segments dropped; refuses anything that could escape the package root. */
+export function safeEntryPath(name: string): string {
+  if (name.includes('\0')) throw new TarballError(`Entry "${printable(name)}" has a NUL byte in its name.`);
+  if (name.includes('\\')) throw new TarballError(`Entry "${printable(name)}" uses "\\" in its path.`);
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
+    throw new TarballError(`Entry "${printable(name)}" has an absolute path.`);
+  }
+  const parts = name.split('/');
+  if (parts.includes('..')) throw new TarballError(`Entry "${printable(name)}" reaches outside the package with "..".`);
+  return parts.filter((p) => p !== '' && p !== '.').join('/');
+}
+
+const printable = (s: string) => s.replace(/[\0-\x1f\x7f]/g, '?').slice(0, 200);
+
+function checkType(entry: ParsedTarEntry, path: string): 'file' | 'directory' {
+  const type = entry.header.type ?? 'file';
+  if (type === 'file' || type === 'directory') return type;
+  const what =
+    type === 'symlink'
+      ? 'a symlink'
+      : type === 'link'
+        ? 'a hardlink'
+        : type === 'fifo'
+          ? 'a FIFO'
+          : type.endsWith('device')
+            ? 'a device file'
+            : `of type ${type}`;
+  throw new TarballError(
+    `Entry "${printable(path || entry.header.name)}" is ${what}; only files and directories are allowed.`,
+  );
+}
+
+/** Reads at most `max` bytes of an entry; `truncate` decides whether more is an error or ignored. */
+async function readText(body: ReadableStream<Uint8Array>, max: number, truncate: boolean, what: string) {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > max) {
+      if (!truncate) {
+        await reader.cancel();
+        throw new TarballError(`${what} is larger than ${max} bytes.`);
+      }
+      chunks.push(value.subarray(0, max - size));
+      size = max;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  // A truncated README may end inside a UTF-8 sequence; the decoder replaces it.
+  return new TextDecoder('utf-8', { fatal: !truncate, ignoreBOM: false }).decode(bytes);
+}
+
+/**
+ * Inspects a `.tar.gz` stream. Throws TarballError (a client mistake) for
+ * anything that is not a clean gzipped tar of files and directories holding
+ * raven.toml at its root.
+ */
+export async function inspectTarball(
+  body: ReadableStream<Uint8Array>,
+  limits: TarballLimits = DEFAULT_TARBALL_LIMITS,
+): Promise<TarballContents> {
+  let stage: 'gzip' | 'tar' = 'gzip';
+  let sniffed = 0;
+  let unpacked = 0;
+  let refusal: TarballError | undefined;
+  const refuse = (err: TarballError) => {
+    refusal ??= err;
+    throw err;
+  };
+
+  const magic = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctl) {
+      for (let i = 0; sniffed < 2 && i < chunk.byteLength; i++, sniffed++) {
+        if (chunk[i] !== (sniffed === 0 ? 0x1f : 0x8b)) refuse(new TarballError('The tarball is not gzip-compressed.'));
+      }
+      ctl.enqueue(chunk);
+    },
+    flush() {
+      if (sniffed < 2) refuse(new TarballError('The tarball is empty or not gzip-compressed.'));
+    },
+  });
+  const cap = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctl) {
+      stage = 'tar';
+      unpacked += chunk.byteLength;
+      if (unpacked > limits.maxUnpackedBytes) {
+        refuse(new TarballError(`The tarball unpacks to more than ${limits.maxUnpackedBytes} bytes.`));
+      }
+      ctl.enqueue(chunk);
+    },
+  });
+
+  const entries = body
+    .pipeThrough(magic)
+    .pipeThrough(new DecompressionStream('gzip'))
+    .pipeThrough(cap)
+    .pipeThrough(createTarDecoder({ strict: true }));
+
+  let manifestText: string | undefined;
+  let readme: string | null = null;
+  let count = 0;
+  const files = new Set<string>();
+  try {
+    for await (const entry of entries) {
+      count += 1;
+      if (count > limits.maxEntries) throw new TarballError(`The tarball has more than ${limits.maxEntries} entries.`);
+      const path = safeEntryPath(entry.header.name);
+      const type = checkType(entry, path);
+      if (type === 'directory') {
+        await entry.body.cancel();
+        continue;
+      }
+      if (path === '') throw new TarballError('A file entry has an empty name.');
+      if (files.has(path)) throw new TarballError(`Entry "${printable(path)}" appears twice.`);
+      files.add(path);
+      if (path === 'raven.toml') {
+        manifestText = await readText(entry.body, limits.maxManifestBytes, false, 'raven.toml');
+      } else if (readme === null && README.test(path)) {
+        readme = await readText(entry.body, limits.maxReadmeBytes, true, path);
+      } else {
+        await entry.body.cancel();
+      }
+    }
+  } catch (err) {
+    if (refusal) throw refusal;
+    if (err instanceof TarballError) throw err;
+    if (err instanceof TypeError && /utf-?8|decode/i.test(err.message)) {
+      throw new TarballError('raven.toml is not valid UTF-8.');
+    }
+    throw new TarballError(
+      stage === 'gzip'
+        ? 'The tarball is not a valid gzip stream (corrupt or truncated).'
+        : 'The tarball is not a valid tar archive (corrupt or truncated).',
+    );
+  }
+  if (manifestText === undefined) throw new TarballError('The tarball has no raven.toml at its root.');
+  return { manifestText, readme, entries: count, unpackedBytes: unpacked };
+}
+
+/** `sha256:<hex>` of a stream and its length, without keeping the bytes. */
+export async function checksumOf(body: ReadableStream<Uint8Array>): Promise<{ checksum: string; size: number }> {
+  const digest = new crypto.DigestStream('SHA-256');
+  let size = 0;
+  await body
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          size += chunk.byteLength;
+          ctl.enqueue(chunk);
+        },
+      }),
+    )
+    .pipeTo(digest);
+  const hex = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return { checksum: `sha256:${hex}`, size };
+}
