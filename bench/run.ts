@@ -1,0 +1,312 @@
+// `npm run bench`: starts the local stack exactly as `npm run dev` does (fresh
+// state), seeds a realistic registry, and measures each route with autocannon.
+// Prints a table and writes bench/results.json. Not part of `npm test`.
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../scripts/lib/ports.ts';
+import { metadataFromTarball, publish, publishBody } from '../scripts/lib/raven-client.ts';
+import { ROOT, type Stack, startStack, waitForHealth } from '../scripts/lib/stack.ts';
+import { type LoadResult, load } from './lib/load.ts';
+import { StatementCounter } from './lib/round-trips.ts';
+import { SEED, seedDatabase, syntheticTarball } from './lib/seed.ts';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'ravensone-packages');
+const UNLIMITED = {
+  RATE_LIMIT_ANON_PER_HOUR: '100000000',
+  RATE_LIMIT_AUTH_PER_HOUR: '100000000',
+  RATE_LIMIT_SEARCH_PER_HOUR: '100000000',
+  RATE_LIMIT_LOGIN_PER_HOUR: '100000000',
+  RATE_LIMIT_NEW_PACKAGES_PER_HOUR: '100000000',
+};
+
+/** Each variant restarts wrangler with different vars over the same seeded data. */
+const VARIANTS: { name: string; vars: Record<string, string> }[] = [{ name: 'baseline', vars: {} }];
+
+interface Row extends LoadResult {
+  variant: string;
+  route: string;
+  ceilingFraction?: number;
+  statementsPerRequest?: number;
+}
+
+const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
+const words = ['forms', 'router', 'fetch', 'store', 'test', 'intl', 'widget', 'orm'];
+/** A seeded package name (seed.ts names package i `bench-<word i mod 8>-<i>`). */
+const benchPackage = () => {
+  const i = 1 + Math.floor(Math.random() * SEED.packages);
+  return `bench-${words[i % 8]}-${i}`;
+};
+
+async function json(res: Response) {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function main() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'raven-bench-'));
+  chmodSync(stateDir, 0o755); // the embedded Postgres runs as its own user when we are root
+  const port = await freePort();
+  const rows: Row[] = [];
+  let stack: Stack | undefined;
+  try {
+    for (const [index, variant] of VARIANTS.entries()) {
+      stack = await startStack({
+        port,
+        stateDir,
+        stdio: 'ignore',
+        vars: { ...UNLIMITED, ...variant.vars },
+        postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' },
+      });
+      await waitForHealth(stack.url);
+      const api = `${stack.url}/api/v1`;
+      if (index === 0) {
+        console.log('seeding…');
+        await seedDatabase(stack.databaseUrl);
+      }
+      const setup = await prepare(api, variant.name);
+      const counter = await StatementCounter.connect(stack.databaseUrl);
+      try {
+        rows.push(...(await measure(api, stack.url, variant.name, setup, counter)));
+      } finally {
+        await counter.close();
+      }
+      await stack.stop();
+      stack = undefined;
+    }
+  } finally {
+    await stack?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  report(rows);
+}
+
+interface Setup {
+  token: string;
+  email: string;
+  password: string;
+  warmDownload: string;
+  coldDownloads: string[];
+  publishBodies: { body: Buffer; contentType: string }[];
+}
+
+async function prepare(api: string, variant: string): Promise<Setup> {
+  const username = `bench-${variant}-${Date.now().toString(36)}`.slice(0, 32);
+  const email = `${username}@bench.test`;
+  const password = 'bench passphrase 123';
+  const reg = await json(
+    await fetch(`${api}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, email, password }),
+    }),
+  );
+  const token: string = reg.token;
+  // Fixtures: real CLI tarballs, published once (a 409 on later variants is fine).
+  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.tar.gz'))) {
+    await publish(api, token, new Uint8Array(readFileSync(join(FIXTURES, file))));
+  }
+  // Cold downloads: distinct versions never fetched before.
+  const coldName = `bench-cold-${variant}`;
+  const coldDownloads: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const version = `0.0.${i}`;
+    const res = await publish(api, token, await syntheticTarball(coldName, version, 16 * 1024));
+    if (res.status === 201) coldDownloads.push(`/api/v1/packages/${coldName}/${version}/download`);
+  }
+  const publishName = `bench-publish-${variant}`;
+  const publishBodies = [];
+  for (let i = 0; i < 60; i++) {
+    const tarball = await syntheticTarball(publishName, `1.0.${i}`, 1024 * 1024);
+    publishBodies.push(publishBody(await metadataFromTarball(tarball), tarball));
+  }
+  return {
+    token,
+    email,
+    password,
+    warmDownload: '/api/v1/packages/raven-store/1.0.0/download',
+    coldDownloads,
+    publishBodies,
+  };
+}
+
+async function measure(api: string, base: string, variant: string, setup: Setup, counter: StatementCounter) {
+  const rows: Row[] = [];
+  const scenarios: {
+    route: string;
+    read: boolean;
+    run: () => Promise<LoadResult>;
+    sample?: () => Promise<Response>;
+  }[] = [
+    {
+      route: 'GET /health',
+      read: false,
+      run: () => load({ url: `${base}/health`, duration: DURATION, connections: CONNECTIONS }),
+      sample: () => fetch(`${base}/health`),
+    },
+    {
+      route: 'GET /packages/:name',
+      read: true,
+      run: () =>
+        load({
+          url: base,
+          duration: DURATION,
+          connections: CONNECTIONS,
+          setupRequest: (req) => ({ ...req, path: `/api/v1/packages/${benchPackage()}` }),
+        }),
+      sample: () => fetch(`${api}/packages/${benchPackage()}`),
+    },
+    {
+      route: 'GET /packages/:name/:version',
+      read: true,
+      run: () =>
+        load({
+          url: base,
+          duration: DURATION,
+          connections: CONNECTIONS,
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/v1/packages/${benchPackage()}/1.0.${Math.floor(Math.random() * 5)}`,
+          }),
+        }),
+      sample: () => fetch(`${api}/packages/${benchPackage()}/1.0.2`),
+    },
+    {
+      route: 'GET /search?q=',
+      read: true,
+      run: () =>
+        load({
+          url: base,
+          duration: DURATION,
+          connections: CONNECTIONS,
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/v1/search?q=${pick([...words, 'rout', 'raven-fomrs', 'validation'])}`,
+          }),
+        }),
+      sample: () => fetch(`${api}/search?q=${pick(words)}`),
+    },
+    {
+      route: 'GET download (warm cache)',
+      read: true,
+      run: async () => {
+        await fetch(base + setup.warmDownload).then((r) => r.arrayBuffer());
+        return load({ url: base + setup.warmDownload, duration: DURATION, connections: CONNECTIONS });
+      },
+      sample: () => fetch(base + setup.warmDownload),
+    },
+    {
+      route: 'GET download (cold cache)',
+      read: true,
+      run: () => {
+        const queue = [...setup.coldDownloads.slice(20)];
+        return load({
+          url: base,
+          amount: queue.length,
+          connections: Math.min(CONNECTIONS, queue.length),
+          setupRequest: (req) => ({ ...req, path: queue.shift() ?? setup.warmDownload }),
+        });
+      },
+      sample: (() => {
+        const sampleQueue = setup.coldDownloads.slice(0, 20);
+        return () => fetch(base + (sampleQueue.shift() ?? setup.warmDownload));
+      })(),
+    },
+    {
+      route: 'POST /auth/login',
+      read: false,
+      run: () =>
+        load({
+          url: `${api}/auth/login`,
+          method: 'POST',
+          duration: DURATION,
+          connections: CONNECTIONS,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: setup.email, password: setup.password }),
+        }),
+    },
+    {
+      route: 'POST /packages/publish (1 MiB)',
+      read: false,
+      run: () => {
+        const bodies = [...setup.publishBodies];
+        return load({
+          url: `${api}/packages/publish`,
+          method: 'POST',
+          amount: bodies.length,
+          connections: 4,
+          setupRequest: (req) => {
+            const next = bodies.shift()!;
+            return {
+              ...req,
+              method: 'POST',
+              headers: { authorization: `Bearer ${setup.token}`, 'content-type': next.contentType },
+              body: next.body,
+            };
+          },
+        });
+      },
+    },
+  ];
+
+  let ceiling = 0;
+  for (const scenario of scenarios) {
+    let statementsPerRequest: number | undefined;
+    if (scenario.sample) {
+      const samples = 20;
+      await counter.reset();
+      for (let i = 0; i < samples; i++) await scenario.sample().then((r) => r.arrayBuffer());
+      statementsPerRequest = Math.round(((await counter.count()) / samples) * 100) / 100;
+    }
+    const result = await scenario.run();
+    if (scenario.route === 'GET /health') ceiling = result.rps;
+    rows.push({
+      variant,
+      route: scenario.route,
+      ...result,
+      statementsPerRequest,
+      ceilingFraction: scenario.read && ceiling ? Math.round((result.rps / ceiling) * 100) / 100 : undefined,
+    });
+    console.log(`${variant.padEnd(10)} ${scenario.route.padEnd(32)} ${String(result.rps).padStart(6)} req/s`);
+  }
+  return rows;
+}
+
+function report(rows: Row[]) {
+  const header = ['variant', 'route', 'req/s', 'p50 ms', 'p99 ms', 'of /health', 'SQL stmts/req', 'errors', 'non-2xx'];
+  const lines = rows.map((r) => [
+    r.variant,
+    r.route,
+    String(r.rps),
+    String(r.p50),
+    String(r.p99),
+    r.ceilingFraction === undefined ? '' : `${Math.round(r.ceilingFraction * 100)}%`,
+    r.statementsPerRequest === undefined ? '' : String(r.statementsPerRequest),
+    String(r.errors),
+    String(r.non2xx),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${fmt(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  for (const line of lines) console.log(fmt(line));
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+  const out = { machine, settings: { seconds: DURATION, connections: CONNECTIONS, seed: SEED }, rows };
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\n${machine.cpu} × ${machine.cores}, node ${machine.node}; written to bench/results.json`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
