@@ -1,0 +1,44 @@
+// Starts the registry exactly as a newcomer does: `npm run dev`, on a free
+// port, with a fresh state directory. The journey then talks to it over HTTP.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort } from '../../scripts/lib/ports.ts';
+import { ROOT, waitForHealth } from '../../scripts/lib/stack.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    registryUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'raven-e2e-'));
+  chmodSync(stateDir, 0o755); // the embedded Postgres runs as its own user when we are root
+  const port = await freePort();
+  const output: string[] = [];
+  const dev: ChildProcess = spawn('npm', ['run', 'dev'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), RAVEN_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  for (const stream of [dev.stdout, dev.stderr]) stream?.on('data', (chunk) => output.push(String(chunk)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(url, 120_000);
+  } catch (err) {
+    process.kill(-dev.pid!, 'SIGKILL');
+    throw new Error(`npm run dev did not come up:\n${output.join('').slice(-4000)}\n${err}`);
+  }
+  project.provide('registryUrl', url);
+
+  return async () => {
+    const exited = new Promise((resolve) => dev.once('exit', resolve));
+    process.kill(-dev.pid!, 'SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}
