@@ -1,0 +1,46 @@
+// Category listings, one statement per page.
+//
+// Membership rule: a package is in category C when its raven.toml lists C in
+// `categories` or names C as one of its `keywords` (exact, lower-case word; a
+// description merely mentioning C does not count). Packages with no live
+// version are left out. Most downloaded first, then by name.
+import { sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client';
+
+export const CATEGORIES = ['ui', 'http', 'database', 'testing', 'utilities', 'frameworks', 'tools'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const isCategory = (value: string): value is Category => (CATEGORIES as readonly string[]).includes(value);
+
+export type CategoryPackage = {
+  name: string;
+  version: string;
+  description: string;
+  downloads: number;
+};
+
+export async function categoryPackages(
+  db: Queryable,
+  params: { category: Category; limit: number; offset: number },
+): Promise<{ total: number; packages: CategoryPackage[] }> {
+  const wanted = sql`array[${params.category}]::text[]`;
+  const result = await db.execute<{ total: number; packages: CategoryPackage[] }>(sql`
+    with members as (
+      select name, latest_version, description, downloads
+      from packages
+      where latest_version is not null and (categories @> ${wanted} or keywords @> ${wanted})
+    ),
+    page as (
+      select * from members order by downloads desc, name limit ${params.limit} offset ${params.offset}
+    )
+    select
+      (select count(*) from members)::int as total,
+      coalesce((
+        select json_agg(json_build_object(
+          'name', name, 'version', latest_version, 'description', description, 'downloads', downloads
+        ) order by downloads desc, name)
+        from page
+      ), '[]'::json) as packages`);
+  const row = result.rows[0];
+  return { total: Number(row?.total ?? 0), packages: row?.packages ?? [] };
+}

@@ -1,0 +1,170 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { callJson } from '../helpers/client';
+import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
+
+// Every seeded name ends in the token; assertions look at the order of our own
+// rows only, because other test files publish into the same database.
+const token = seedToken();
+const name = (base: string) => `${base}-${token}`;
+let seeded: SeededPackage[];
+
+type Hit = { name: string; version: string; description: string; keywords: string[]; downloads: number; score: number };
+
+async function search(query: string, extra = '') {
+  const { status, body } = await callJson(`/search?q=${encodeURIComponent(query)}${extra}`);
+  expect(status).toBe(200);
+  return body as { results: Hit[]; total: number; limit: number; offset: number };
+}
+
+/** Our own result names, in result order, without the token. */
+const ours = (results: Hit[]) =>
+  results.filter((r) => r.name.endsWith(`-${token}`)).map((r) => r.name.slice(0, -token.length - 1));
+
+beforeAll(async () => {
+  seeded = await seedRegistry(token, realisticRegistry(token));
+});
+
+describe('GET /search ranking', () => {
+  it('puts raven-forms first for "forms validation": name beats keywords beats description, whatever the downloads', async () => {
+    const { results } = await search('forms validation', '&limit=100');
+    const order = ours(results);
+    // schema-check has both words in keywords and description and 10x the
+    // downloads; kitchen-sink has both in its description only and 30x.
+    expect(order[0]).toBe('raven-forms');
+    expect(order.indexOf('raven-forms')).toBeLessThan(order.indexOf('schema-check'));
+    expect(order.indexOf('schema-check')).toBeLessThan(order.indexOf('kitchen-sink'));
+    const score = (n: string) => results.find((r) => r.name === name(n))!.score;
+    expect(score('raven-forms')).toBeGreaterThan(score('schema-check'));
+    expect(score('schema-check')).toBeGreaterThan(score('kitchen-sink'));
+  });
+
+  it('ranks a deprecated perfect match below every live result', async () => {
+    const { results } = await search('forms validation', '&limit=100');
+    const order = ours(results);
+    expect(order.at(-1)).toBe('forms-validation');
+    expect(results.find((r) => r.name === name('forms-validation'))!.score).toBeGreaterThan(
+      results.find((r) => r.name === name('raven-forms'))!.score,
+    );
+  });
+
+  it('finds raven-router for "routing" and for the partial name "rout"', async () => {
+    expect(ours((await search('routing', '&limit=100')).results)[0]).toBe('raven-router');
+    expect(ours((await search('rout', '&limit=100')).results)[0]).toBe('raven-router');
+  });
+
+  it('still finds a name with a one-letter typo, ahead of its more downloaded siblings', async () => {
+    // The other raven-* packages match "raven" just as well and have more
+    // downloads; only trigram similarity to the misspelt name puts it first.
+    const order = ours((await search('raven-fomrs', '&limit=100')).results);
+    expect(order[0]).toBe('raven-forms');
+    expect(order).toContain('raven-store');
+    const routr = ours((await search('raven-routr', '&limit=100')).results);
+    expect(routr[0]).toBe('raven-router');
+    const grid = ours((await search('pixel-gird', '&limit=100')).results);
+    expect(grid[0]).toBe('pixel-grid');
+  });
+
+  it('scores an exact name 1 and puts it first, also when typed with spaces', async () => {
+    for (const q of [name('raven-http'), `raven http ${token}`]) {
+      const { results } = await search(q);
+      expect(results[0]).toMatchObject({ name: name('raven-http'), score: 1 });
+    }
+  });
+
+  it('breaks equal relevance by downloads, not by name', async () => {
+    // retry-fetch and mock-server both have "http" as keyword and in the description.
+    const { results } = await search('http', '&limit=100');
+    const retry = results.find((r) => r.name === name('retry-fetch'))!;
+    const mock = results.find((r) => r.name === name('mock-server'))!;
+    expect(retry.score).toBe(mock.score);
+    expect(retry.downloads).toBeGreaterThan(mock.downloads);
+    expect(results.indexOf(retry)).toBeLessThan(results.indexOf(mock));
+    expect(ours(results)[0]).toBe('raven-http');
+  });
+
+  it('returns the contract fields with strings never null and scores in [0, 1]', async () => {
+    const { results } = await search(token, '&limit=100');
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) {
+      expect(Object.keys(r).sort()).toEqual(['description', 'downloads', 'keywords', 'name', 'score', 'version']);
+      expect(typeof r.name).toBe('string');
+      expect(typeof r.version).toBe('string');
+      expect(typeof r.description).toBe('string');
+      expect(r.keywords).toContain(token);
+      expect(Number.isInteger(r.downloads) && r.downloads >= 0).toBe(true);
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+      const seed = seeded.find((p) => p.name === r.name)!;
+      expect(r.version).toBe(seed.latestVersion);
+      expect(r.downloads).toBe(seed.downloads);
+    }
+  });
+
+  it('leaves out packages whose every version is yanked', async () => {
+    const all = ours((await search(token, '&limit=100')).results);
+    expect(all).not.toContain('forms-ghost');
+    expect(ours((await search('forms validation', '&limit=100')).results)).not.toContain('forms-ghost');
+    expect(ours((await search(name('forms-ghost'), '&limit=100')).results)).not.toContain('forms-ghost');
+  });
+});
+
+describe('GET /search paging', () => {
+  it('counts every match in total and pages through them disjointly', async () => {
+    const live = seeded.filter((p) => p.latestVersion !== null).map((p) => p.name);
+    const whole = await search(token, '&limit=100');
+    expect(whole.total).toBe(live.length);
+    expect(whole.results.map((r) => r.name).sort()).toEqual([...live].sort());
+
+    const pages: string[][] = [];
+    for (let offset = 0; offset < whole.total; offset += 7) {
+      const page = await search(token, `&limit=7&offset=${offset}`);
+      expect(page).toMatchObject({ total: whole.total, limit: 7, offset });
+      pages.push(page.results.map((r) => r.name));
+    }
+    const flat = pages.flat();
+    expect(new Set(flat).size).toBe(flat.length);
+    expect(flat).toEqual(whole.results.map((r) => r.name));
+  });
+
+  it('defaults to 20 results and keeps total past the last page', async () => {
+    const first = await search(token);
+    expect(first).toMatchObject({ limit: 20, offset: 0 });
+    expect(first.results).toHaveLength(20);
+    const past = await search(token, '&offset=500');
+    expect(past).toMatchObject({ results: [], total: first.total, offset: 500 });
+  });
+
+  it('finds nothing, with total 0, for stop words, punctuation or gibberish', async () => {
+    for (const q of ['the', '!!!']) {
+      expect(await search(q)).toMatchObject({ total: 0, results: [] });
+    }
+    expect(await search('qqqjjjwwwkkk')).toMatchObject({ total: 0, results: [] });
+  });
+});
+
+describe('GET /search bad input', () => {
+  const cases: [string, string, string][] = [
+    ['missing q', '', 'q'],
+    ['blank q', '?q=%20%20%20', 'q'],
+    ['huge q', `?q=${'a'.repeat(257)}`, 'q'],
+    ['negative limit', '?q=forms&limit=-1', 'limit'],
+    ['zero limit', '?q=forms&limit=0', 'limit'],
+    ['limit over 100', '?q=forms&limit=101', 'limit'],
+    ['non-numeric limit', '?q=forms&limit=ten', 'limit'],
+    ['fractional limit', '?q=forms&limit=1.5', 'limit'],
+    ['negative offset', '?q=forms&offset=-1', 'offset'],
+    ['non-numeric offset', '?q=forms&offset=abc', 'offset'],
+  ];
+  it.each(cases)('%s → 400 invalid_request naming the field', async (_label, query, field) => {
+    const { status, body } = await callJson(`/search${query}`);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: 'invalid_request', message: expect.any(String) });
+    expect(Object.keys(body.details.fields)).toContain(field);
+  });
+
+  it('accepts a query of exactly 256 characters', async () => {
+    const { status, body } = await callJson(`/search?q=${'a'.repeat(256)}`);
+    expect(status).toBe(200);
+    expect(body.total).toBe(0);
+  });
+});
