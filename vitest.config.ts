@@ -1,26 +1,47 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          DATABASE_URL: inject('databaseUrl'),
-          WS_PROXY: inject('wsProxy'),
-          // Test-only secret; production secrets live in `wrangler secret`.
-          JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
-        },
+// The Worker under test, with reads over Neon's HTTP mode on or off.
+const worker = (httpReads: boolean) =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: './wrangler.toml' },
+    miniflare: {
+      bindings: {
+        DATABASE_URL: inject('databaseUrl'),
+        WS_PROXY: inject('wsProxy'),
+        DB_HTTP_READS: String(httpReads),
+        NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
+        // Test-only secret; production secrets live in `wrangler secret`.
+        JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
       },
-    })),
-  ],
+    },
+  }));
+
+export default defineConfig({
   test: {
     globalSetup: ['./test/global-setup.ts'],
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     // The Worker logs one JSON line per request; keep test output readable.
     onConsoleLog: (log) => !log.includes('"msg":"request"'),
     hookTimeout: 60_000,
+    // Both read paths stay tested: everything runs with HTTP reads (the deployed
+    // default), and the integration tests run again on the WebSocket Pool. The
+    // stand-in's own tests are about the HTTP endpoint, so they run once.
+    projects: [
+      {
+        extends: true,
+        plugins: [worker(true)],
+        test: { name: 'http-reads', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+      },
+      {
+        extends: true,
+        plugins: [worker(false)],
+        test: {
+          name: 'ws-reads',
+          include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/sql-over-http.test.ts'],
+        },
+      },
+    ],
   },
 });

@@ -8,6 +8,16 @@ const ConfigSchema = z.object({
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required'),
   WS_PROXY: z.string().optional().default(''),
+  // Single-statement reads over Neon's HTTP mode (one fetch each) instead of the WebSocket Pool.
+  DB_HTTP_READS: z
+    .enum(['true', 'false'])
+    .optional()
+    .default('true')
+    .transform((v) => v === 'true'),
+  NEON_HTTP_ENDPOINT: z
+    .union([z.literal(''), z.url()])
+    .optional()
+    .default(''),
   TOKEN_TTL_DAYS: positiveInt(30),
   MAX_TARBALL_BYTES: positiveInt(50 * 1024 * 1024),
   RATE_LIMIT_ANON_PER_HOUR: positiveInt(60),

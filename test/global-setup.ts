@@ -4,17 +4,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPackageFixtures } from './package-fixtures.ts';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startLocalPostgres } from '../scripts/lib/postgres.ts';
 import { startWsProxy } from '../scripts/lib/ws-proxy.ts';
+import { readPackageFixtures } from './package-fixtures.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     wsProxy: string;
+    /** The SQL-over-HTTP stand-in on the same proxy (neonConfig.fetchEndpoint). */
+    neonHttpEndpoint: string;
     /** Real CLI output from ../shared/fixtures: relative path -> base64 bytes (workerd cannot read the host disk). */
     packageFixtures: Record<string, string>;
   }
@@ -30,9 +32,10 @@ export default async function setup(project: TestProject) {
     settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
   });
   await applyMigrations(postgres.url);
-  const proxy = await startWsProxy({ host: postgres.host, port: postgres.port });
+  const proxy = await startWsProxy({ host: postgres.host, port: postgres.port, databaseUrl: postgres.url });
   project.provide('databaseUrl', postgres.url);
   project.provide('wsProxy', proxy.address);
+  project.provide('neonHttpEndpoint', proxy.httpEndpoint);
   project.provide('packageFixtures', await readPackageFixtures());
 
   return async () => {

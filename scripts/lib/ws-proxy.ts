@@ -1,11 +1,14 @@
 // A tiny WebSocket -> TCP bridge so the Neon serverless driver (which speaks the
-// Postgres wire protocol over a WebSocket) can reach a plain local Postgres.
-// It only ever connects to the one Postgres it was started for.
+// Postgres wire protocol over a WebSocket) can reach a plain local Postgres, and
+// on the same port the stand-in for Neon's SQL-over-HTTP endpoint (POST /sql,
+// see sql-over-http.ts) that `neon()` and drizzle-orm/neon-http use.
+// Both only ever connect to the one Postgres they were started for.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import type { WebSocketServer as WSS } from 'ws';
+import { createSqlOverHttp, SQL_PATH, type SqlOverHttp } from './sql-over-http.ts';
 
 // `ws` resolves to its browser stub under some bundler conditions; require() gets the Node build.
 const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof import('ws');
@@ -13,15 +16,28 @@ const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof impor
 export interface WsProxy {
   /** Value for the Worker's WS_PROXY variable: host:port/path, no scheme. */
   address: string;
+  /** Value for the Worker's NEON_HTTP_ENDPOINT variable (neonConfig.fetchEndpoint): a full http:// URL. */
+  httpEndpoint: string;
   port: number;
   server: Server;
+  sqlOverHttp: SqlOverHttp;
   close(): Promise<void>;
 }
 
-export async function startWsProxy(target: { host: string; port: number }, port = 0): Promise<WsProxy> {
-  const server = createServer((_req, res) => {
-    res.writeHead(404).end();
+export interface ProxyTarget {
+  host: string;
+  port: number;
+  /** When given, the SQL-over-HTTP stand-in opens its warm connections with these credentials at start. */
+  databaseUrl?: string;
+}
+
+export async function startWsProxy(target: ProxyTarget, port = 0): Promise<WsProxy> {
+  const sqlOverHttp = createSqlOverHttp({ host: target.host, port: target.port });
+  const server = createServer((req, res) => {
+    if (!sqlOverHttp.handle(req, res)) res.writeHead(404).end();
   });
+  // Many concurrent keep-alive fetches from workerd; no reason to cap or time them out early.
+  server.keepAliveTimeout = 60_000;
   const wss: WSS = new WebSocketServer({ server });
   const allowed = new Set([`${target.host}:${target.port}`, `localhost:${target.port}`]);
 
@@ -53,17 +69,22 @@ export async function startWsProxy(target: { host: string; port: number }, port 
   });
 
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  if (target.databaseUrl) await sqlOverHttp.warm(target.databaseUrl);
   const actual = (server.address() as AddressInfo).port;
   return {
     address: `127.0.0.1:${actual}/v2`,
+    httpEndpoint: `http://127.0.0.1:${actual}${SQL_PATH}`,
     port: actual,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    sqlOverHttp,
+    close: async () => {
+      await new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
         wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await sqlOverHttp.close();
+    },
   };
 }

@@ -1,17 +1,37 @@
 // The data layer's two entry points:
-//   - `read`: single-statement reads (the hot path; a later step can move these
-//     to Neon's HTTP mode without touching routes or services),
+//   - `read`: single-statement work (the hot path). With HTTP reads on, each
+//     statement is one fetch to Neon's SQL-over-HTTP endpoint (drizzle-orm/neon-http),
+//     which runs it on Neon's pooled connections: no socket or session to set up.
+//     Otherwise it shares the request's WebSocket Pool with `transaction`.
 //   - `transaction(fn)`: interactive transactions over a WebSocket Pool.
 // A Pool cannot outlive its request in Workers, so one is made lazily per
-// request (routes that never touch the database never open a socket) and
-// closed after the response with waitUntil.
-import { neonConfig, Pool } from '@neondatabase/serverless';
-import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
+// request (routes that never touch it never open a socket) and closed after the
+// response with waitUntil. The HTTP reader holds no connection, so it is built
+// once per isolate and connection string and shared by every request.
+import { neon, neonConfig, Pool } from '@neondatabase/serverless';
+import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
+import { drizzle as drizzleWs, type NeonDatabase } from 'drizzle-orm/neon-serverless';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
-export type Db = NeonDatabase<Schema>;
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * What `execute()` gives back in both modes: neon-serverless returns pg's
+ * QueryResult, neon-http the driver's full results; both carry `rows`.
+ */
+export interface ReadResult<TRow> {
+  rows: TRow[];
+  rowCount: number | null;
+}
+export interface ReadResultHKT extends PgQueryResultHKT {
+  type: ReadResult<this['row']>;
+}
+
+/** The reader: satisfied by both the neon-http and the neon-serverless Drizzle instances. */
+export type Db = PgDatabase<ReadResultHKT, Schema>;
+type PoolDb = NeonDatabase<Schema>;
+export type Tx = Parameters<Parameters<PoolDb['transaction']>[0]>[0];
 /** What services take: either the shared reader or a transaction. */
 export type Queryable = Db | Tx;
 
@@ -22,7 +42,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /** Single-statement reads over HTTP (one fetch each) instead of the WebSocket Pool. */
+  httpReads?: boolean;
+  /** Local stack only: the SQL-over-HTTP stand-in (default: /sql on the WS_PROXY host, else Neon's own). */
+  httpEndpoint?: string;
+}
+
 let proxyConfigured: string | undefined;
+let endpointConfigured: string | undefined;
+const httpReaders = new Map<string, Db>();
 
 /** Local stack only: route the driver's WebSocket through the dev proxy to a plain Postgres. */
 function configureProxy(wsProxy: string): void {
@@ -34,22 +63,45 @@ function configureProxy(wsProxy: string): void {
   proxyConfigured = wsProxy;
 }
 
-export function createDatabase(databaseUrl: string, wsProxy: string): Database {
+/**
+ * Local stack only: send `neon()`'s fetches to the stand-in instead of
+ * https://api.<host>/sql. The dev proxy serves it at /sql next to the WebSocket
+ * bridge, so WS_PROXY alone is enough to find it.
+ */
+function configureFetchEndpoint(explicit: string, wsProxy: string): void {
+  const endpoint = explicit || (wsProxy ? `http://${wsProxy.split('/')[0]}/sql` : '');
+  if (!endpoint || endpointConfigured === endpoint) return;
+  neonConfig.fetchEndpoint = endpoint;
+  endpointConfigured = endpoint;
+}
+
+function httpReader(databaseUrl: string): Db {
+  let db = httpReaders.get(databaseUrl);
+  if (!db) {
+    db = drizzleHttp({ client: neon(databaseUrl), schema });
+    httpReaders.set(databaseUrl, db);
+  }
+  return db;
+}
+
+export function createDatabase(databaseUrl: string, wsProxy: string, options: DatabaseOptions = {}): Database {
   configureProxy(wsProxy);
+  if (options.httpReads) configureFetchEndpoint(options.httpEndpoint ?? '', wsProxy);
   let pool: Pool | undefined;
-  let db: Db | undefined;
-  const get = (): Db => {
+  let db: PoolDb | undefined;
+  const get = (): PoolDb => {
     if (!db) {
       pool = new Pool({ connectionString: databaseUrl, max: 4 });
       // An idle client's socket error must not become an unhandled rejection.
       pool.on('error', () => {});
-      db = drizzle({ client: pool, schema });
+      db = drizzleWs({ client: pool, schema });
     }
     return db;
   };
+  const reader = options.httpReads ? httpReader(databaseUrl) : undefined;
   return {
-    get read() {
-      return get();
+    get read(): Db {
+      return reader ?? get();
     },
     transaction: (fn) => get().transaction(fn),
     close: async () => {

@@ -16,7 +16,10 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set('auth', undefined);
   const config = loadConfig(c.env);
   c.set('config', config);
-  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY);
+  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
+    httpReads: config.DB_HTTP_READS,
+    httpEndpoint: config.NEON_HTTP_ENDPOINT,
+  });
   c.set('db', db);
   try {
     await next();
