@@ -43,7 +43,8 @@ export function safeEntryPath(name: string): string {
   return parts.filter((p) => p !== '' && p !== '.').join('/');
 }
 
-const printable = (s: string) => s.replace(/[\0-\x1f\x7f]/g, '?').slice(0, 200);
+const printable = (s: string) =>
+  Array.from(s.slice(0, 200), (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? '?' : ch)).join('');
 
 function checkType(entry: ParsedTarEntry, path: string): 'file' | 'directory' {
   const type = entry.header.type ?? 'file';

@@ -1,4 +1,11 @@
 import { createRouter } from '../router';
+import { ownerRoutes } from './packages-owners';
+import { publishRoutes } from './packages-publish';
+import { readRoutes } from './packages-read';
 
-/** Packages: publish, read, download, yank, owners, audit (issue "Packages"). */
-export const packageRoutes = createRouter();
+/**
+ * Packages: publish, read, download, yank, owners, audit. Order matters:
+ * `/publish`, `/{name}/owners` and `/{name}/audit` are registered before the
+ * `/{name}/{version}` routes that would otherwise swallow them.
+ */
+export const packageRoutes = createRouter().route('/', publishRoutes).route('/', ownerRoutes).route('/', readRoutes);

@@ -1,0 +1,128 @@
+// POST /packages/publish: multipart `metadata` (or `manifest`) JSON + `tarball`.
+// The body is size-capped while it streams in (413 before reading it all), the
+// metadata is checked with zod, and the service inspects and stores the tarball.
+import { createRoute } from '@hono/zod-openapi';
+import { ApiError, forbidden, invalid } from '../errors';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { limitNewPackage } from '../middleware/rate-limit';
+import { createRouter, fieldErrors } from '../router';
+import { errorResponses, jsonResponse } from '../schemas/common';
+import { PublishBodyDoc, PublishMetadata, PublishReply } from '../schemas/packages';
+import { publish } from '../services/publish';
+import { tokenAllows } from '../services/tokens';
+import { downloadUrl } from './packages-views';
+
+/** Room for the metadata part and multipart framing on top of the tarball cap. */
+const FORM_OVERHEAD_BYTES = 1024 * 1024;
+
+const tooLarge = (max: number) =>
+  new ApiError('payload_too_large', `Tarballs are limited to ${max} bytes.`, { max_bytes: max });
+
+/** Parses the form from a body that errors as soon as it passes `limit` bytes. */
+async function readCappedForm(req: Request, limit: number, max: number): Promise<FormData> {
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw tooLarge(max);
+  if (!req.body) throw invalid('The publish body is empty.', { tarball: 'Required.' });
+  let seen = 0;
+  let exceeded = false;
+  const capped = req.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        seen += chunk.byteLength;
+        if (seen > limit) {
+          exceeded = true;
+          throw new Error('body over limit');
+        }
+        ctl.enqueue(chunk);
+      },
+    }),
+  );
+  const contentType = req.headers.get('content-type') ?? '';
+  try {
+    return await new Request(req.url, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: capped,
+    }).formData();
+  } catch {
+    if (exceeded) throw tooLarge(max);
+    throw invalid('The body is not valid multipart/form-data.', { body: 'Malformed multipart/form-data.' });
+  }
+}
+
+function readMetadata(form: FormData): PublishMetadata {
+  const raw = form.get('metadata') ?? form.get('manifest');
+  if (typeof raw !== 'string') {
+    throw invalid('A text part named "metadata" is required.', { metadata: 'Required (a JSON text part).' });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw invalid('The metadata part is not valid JSON.', { metadata: 'Not valid JSON.' });
+  }
+  const parsed = PublishMetadata.safeParse(json);
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.error);
+    throw invalid(`Invalid metadata: ${Object.keys(fields).join(', ')}.`, fields);
+  }
+  return parsed.data;
+}
+
+const publishRoute = createRoute({
+  method: 'post',
+  path: '/publish',
+  tags: ['packages'],
+  summary: 'Publish a version (multipart: metadata JSON + tarball)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { body: { required: true, content: { 'multipart/form-data': { schema: PublishBodyDoc } } } },
+  responses: {
+    201: jsonResponse('Published', PublishReply),
+    ...errorResponses(400, 401, 403, 409, 413, 429),
+  },
+});
+
+export const publishRoutes = createRouter().openapi(publishRoute, async (c) => {
+  const auth = currentUser(c);
+  // Scope first, so a token that may never publish costs no upload.
+  if (!tokenAllows(auth, 'publish')) throw forbidden('This token lacks the "publish" scope.');
+  const max = c.var.config.MAX_TARBALL_BYTES;
+  if (!/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) {
+    throw invalid('Publish takes multipart/form-data.', { body: 'Expected multipart/form-data.' });
+  }
+  const form = await readCappedForm(c.req.raw, max + FORM_OVERHEAD_BYTES, max);
+  const metadata = readMetadata(form);
+  const tarball = form.get('tarball');
+  if (!(tarball instanceof Blob)) {
+    throw invalid('A file part named "tarball" is required.', { tarball: 'Required (a file part).' });
+  }
+  if (tarball.size > max) throw tooLarge(max);
+  if (tarball.size === 0) throw invalid('The tarball is empty.', { tarball: 'Empty.' });
+  if (!tokenAllows(auth, 'publish', metadata.name)) {
+    throw forbidden(`This token may not publish "${metadata.name}".`);
+  }
+
+  const published = await publish(
+    {
+      db: c.var.db,
+      bucket: c.env.TARBALLS,
+      // New-package rate limit: runs only when this publish creates a new name.
+      beforeCreatePackage: () => limitNewPackage(c, auth.userId),
+    },
+    auth,
+    metadata,
+    tarball,
+  );
+  return c.json(
+    {
+      package_id: published.packageId,
+      name: published.name,
+      version: published.version,
+      published_at: published.publishedAt.toISOString(),
+      download_url: downloadUrl(c.req.url, published.name, published.version),
+      checksum: published.checksum,
+    },
+    201,
+  );
+});

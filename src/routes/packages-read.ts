@@ -1,0 +1,151 @@
+// Package and version pages, tarball downloads, yank and unyank.
+import { createRoute } from '@hono/zod-openapi';
+import { forbidden, notFound } from '../errors';
+import { etagFor, ifNoneMatchHits } from '../lib/etag';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { errorResponses, jsonResponse } from '../schemas/common';
+import { NameParam, NameVersionParam, PackageReply, UnyankReply, VersionReply, YankReply } from '../schemas/packages';
+import { countDownload } from '../services/downloads';
+import { findPackage, findTarball, findVersion, setYanked } from '../services/packages';
+import { tokenAllows } from '../services/tokens';
+import { packageView, versionView } from './packages-views';
+
+const packageRoute = createRoute({
+  method: 'get',
+  path: '/{name}',
+  tags: ['packages'],
+  summary: 'A package: metadata, versions (ascending semver), owner, downloads',
+  request: { params: NameParam },
+  responses: { 200: jsonResponse('Package', PackageReply), ...errorResponses(404) },
+});
+
+const versionRoute = createRoute({
+  method: 'get',
+  path: '/{name}/{version}',
+  tags: ['packages'],
+  summary: 'One version (yanked versions are still described)',
+  request: { params: NameVersionParam },
+  responses: { 200: jsonResponse('Version', VersionReply), ...errorResponses(404) },
+});
+
+const downloadRoute = createRoute({
+  method: 'get',
+  path: '/{name}/{version}/download',
+  tags: ['packages'],
+  summary: 'The tarball, byte for byte (edge-cached, immutable, counted)',
+  request: { params: NameVersionParam },
+  responses: {
+    200: {
+      description: 'The tarball',
+      content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+    },
+    304: { description: 'Not modified (If-None-Match matched the checksum)' },
+    ...errorResponses(404),
+  },
+});
+
+const yankRoute = createRoute({
+  method: 'delete',
+  path: '/{name}/{version}',
+  tags: ['packages'],
+  summary: 'Yank a version (owner or maintainer; it stays downloadable)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameVersionParam },
+  responses: { 200: jsonResponse('Yanked', YankReply), ...errorResponses(401, 403, 404) },
+});
+
+const unyankRoute = createRoute({
+  method: 'put',
+  path: '/{name}/{version}/unyank',
+  tags: ['packages'],
+  summary: 'Undo a yank (owner or maintainer)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameVersionParam },
+  responses: { 200: jsonResponse('Unyanked', UnyankReply), ...errorResponses(401, 403, 404) },
+});
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function tarballHeaders(name: string, version: string, checksum: string, size: number): Headers {
+  return new Headers({
+    'Content-Type': 'application/gzip',
+    'Content-Disposition': `attachment; filename="${name}-${version}.tar.gz"`,
+    'Content-Length': String(size),
+    'Cache-Control': IMMUTABLE,
+    ETag: etagFor(checksum),
+  });
+}
+
+const notModified = (checksum: string) =>
+  new Response(null, { status: 304, headers: { ETag: etagFor(checksum), 'Cache-Control': IMMUTABLE } });
+
+export const readRoutes = createRouter()
+  .openapi(packageRoute, async (c) => {
+    const name = c.req.valid('param').name.toLowerCase();
+    const row = await findPackage(c.var.db.read, name);
+    if (!row) throw notFound(`No package named "${name}".`);
+    return c.json(packageView(row), 200);
+  })
+  .openapi(versionRoute, async (c) => {
+    const { name: rawName, version } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    const row = await findVersion(c.var.db.read, name, version);
+    if (!row) throw notFound(`No version "${version}" of "${name}".`);
+    return c.json(versionView(row, c.req.url), 200);
+  })
+  .openapi(downloadRoute, async (c) => {
+    const { name: rawName, version } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    const url = new URL(c.req.url);
+    // Keyed by path alone, so query strings cannot fragment or bypass the cache.
+    const cacheKey = new Request(`${url.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+    const cache = caches.default;
+    const ifNoneMatch = c.req.header('if-none-match');
+
+    const hit = await cache.match(cacheKey);
+    if (hit) {
+      const checksum = (hit.headers.get('etag') ?? '').replaceAll('"', '');
+      if (ifNoneMatchHits(ifNoneMatch, checksum)) {
+        await hit.body?.cancel();
+        return notModified(checksum);
+      }
+      countDownload(c.env, c.executionCtx, name, version);
+      return new Response(hit.body, { status: 200, headers: new Headers(hit.headers) });
+    }
+
+    const row = await findTarball(c.var.db.read, name, version);
+    if (!row) throw notFound(`No version "${version}" of "${name}".`);
+    if (ifNoneMatchHits(ifNoneMatch, row.checksum)) return notModified(row.checksum);
+    const object = await c.env.TARBALLS.get(row.r2Key);
+    if (!object) throw new Error(`tarball missing from R2: ${row.r2Key}`);
+
+    const headers = tarballHeaders(name, version, row.checksum, object.size);
+    // Two readers of one R2 stream: the client and the cache. Nothing is buffered whole.
+    const [forClient, forCache] = object.body.tee();
+    c.executionCtx.waitUntil(
+      cache.put(cacheKey, new Response(forCache, { headers })).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'edge cache put failed', error: String(err) }));
+      }),
+    );
+    countDownload(c.env, c.executionCtx, name, version);
+    return new Response(forClient.pipeThrough(new FixedLengthStream(object.size)), { status: 200, headers });
+  })
+  .openapi(yankRoute, async (c) => {
+    const auth = currentUser(c);
+    const { name: rawName, version } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    if (!tokenAllows(auth, 'yank', name)) throw forbidden(`This token may not yank versions of "${name}".`);
+    const { yankedAt } = await setYanked(c.var.db, auth, name, version, true);
+    return c.json({ name, version, yanked: true as const, yanked_at: (yankedAt ?? new Date()).toISOString() }, 200);
+  })
+  .openapi(unyankRoute, async (c) => {
+    const auth = currentUser(c);
+    const { name: rawName, version } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    if (!tokenAllows(auth, 'yank', name)) throw forbidden(`This token may not unyank versions of "${name}".`);
+    await setYanked(c.var.db, auth, name, version, false);
+    return c.json({ name, version, yanked: false as const }, 200);
+  });

@@ -1,0 +1,67 @@
+// The audit trail: rows written inside the transaction of the action they
+// record, and the owners-only read of a package's trail (one statement).
+import { sql } from 'drizzle-orm';
+import type { Queryable, Tx } from '../db/client';
+import { auditLog } from '../db/schema';
+import type { AuthContext } from '../env';
+import { forbidden, notFound } from '../errors';
+import { iso } from './packages';
+
+export type AuditAction = 'publish' | 'yank' | 'unyank' | 'owner.add' | 'owner.change' | 'owner.remove';
+
+export async function writeAudit(
+  tx: Tx,
+  actor: AuthContext,
+  entry: { action: AuditAction; packageId: string; version?: string; details?: Record<string, unknown> },
+): Promise<void> {
+  await tx.insert(auditLog).values({
+    actorId: actor.userId,
+    tokenId: actor.tokenId,
+    action: entry.action,
+    packageId: entry.packageId,
+    version: entry.version ?? null,
+    details: entry.details ?? {},
+  });
+}
+
+type AuditRow = {
+  role: string | null;
+  entries: {
+    id: string;
+    action: string;
+    version: string;
+    actor: { username: string; user_id: string };
+    token_id: string;
+    details: Record<string, unknown>;
+    created_at: string;
+  }[];
+};
+
+/** Newest first. Only the package's owners may read it. */
+export async function listAudit(
+  db: Queryable,
+  name: string,
+  actor: AuthContext,
+  page: { limit: number; offset: number },
+) {
+  const result = await db.execute<AuditRow>(sql`
+    select
+      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      coalesce((
+        select json_agg(json_build_object(
+          'id', a.id, 'action', a.action, 'version', coalesce(a.version, ''),
+          'actor', json_build_object('username', coalesce(u.username, ''), 'user_id', coalesce(a.actor_id::text, '')),
+          'token_id', coalesce(a.token_id::text, ''), 'details', a.details, 'created_at', ${iso('a.created_at')}
+        ) order by a.created_at desc, a.id)
+        from (
+          select * from audit_log where package_id = p.id
+          order by created_at desc, id limit ${page.limit} offset ${page.offset}
+        ) a left join users u on u.id = a.actor_id
+      ), '[]'::json) as entries
+    from packages p
+    where p.name = ${name}`);
+  const row = result.rows[0];
+  if (!row) throw notFound(`No package named "${name}".`);
+  if (row.role !== 'owner') throw forbidden(`Only owners of "${name}" can read its audit trail.`);
+  return row.entries;
+}

@@ -1,0 +1,80 @@
+// Download counting. The request path only hands a count to the package's
+// DownloadCounter object (no database work); the object flushes its batch here,
+// in one transaction that first claims the flush id, so a retried flush whose
+// first attempt did commit is recognised and never counted twice.
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { downloadFlushes } from '../db/schema';
+
+export type PendingCount = {
+  name: string;
+  version: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  count: number;
+};
+
+/** One object per package: hot packages don't contend with each other, and each object's batch stays small. */
+export function downloadCounterFor(env: Env, name: string) {
+  return env.DOWNLOAD_COUNTER.get(env.DOWNLOAD_COUNTER.idFromName(`package:${name}`));
+}
+
+/**
+ * Counts one download off the request path. A lost count is logged, never
+ * turned into a failed download.
+ */
+export function countDownload(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, name: string, version: string) {
+  ctx.waitUntil(
+    downloadCounterFor(env, name)
+      .record(name, version)
+      .catch((err: unknown) => {
+        console.error(
+          JSON.stringify({ level: 'error', msg: 'download not counted', name, version, error: String(err) }),
+        );
+      }),
+  );
+}
+
+/**
+ * Applies a batch once: returns false when this flush id was already applied
+ * (the caller then just forgets the batch). Counts for versions that no longer
+ * exist are dropped.
+ */
+export async function applyFlush(db: Database, flushId: string, rows: PendingCount[]): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx
+      .insert(downloadFlushes)
+      .values({ id: flushId })
+      .onConflictDoNothing()
+      .returning({ id: downloadFlushes.id });
+    if (claimed.length === 0) return false;
+    if (rows.length === 0) return true;
+    await tx.execute(sql`
+      with input as (
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as t(name text, version text, day date, count bigint)
+      ), resolved as (
+        select v.id as version_id, v.package_id, i.day, i.count
+        from input i
+        join packages p on p.name = i.name
+        join versions v on v.package_id = p.id and v.version = i.version
+      ), per_day as (
+        insert into version_downloads (version_id, day, count)
+        select version_id, day, sum(count) from resolved group by version_id, day
+        on conflict (version_id, day) do update set count = version_downloads.count + excluded.count
+        returning 1
+      ), per_version as (
+        update versions v set downloads = v.downloads + r.n
+        from (select version_id, sum(count) as n from resolved group by version_id) r
+        where v.id = r.version_id
+        returning 1
+      ), per_package as (
+        update packages p set downloads = p.downloads + r.n
+        from (select package_id, sum(count) as n from resolved group by package_id) r
+        where p.id = r.package_id
+        returning 1
+      )
+      select (select count(*) from per_day) + (select count(*) from per_version) + (select count(*) from per_package)`);
+    return true;
+  });
+}

@@ -1,0 +1,184 @@
+// Package and version reads (one statement each, JSON aggregated in Postgres)
+// and the shared write step that keeps `packages.latest_version` and the
+// package-level metadata in step with the latest version.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Queryable, Tx } from '../db/client';
+import { packageOwners, packages, versions } from '../db/schema';
+import type { AuthContext } from '../env';
+import { forbidden, notFound } from '../errors';
+import { latestVersion } from '../lib/versions';
+import { writeAudit } from './audit';
+
+export const iso = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+export type PackageRow = {
+  id: string;
+  name: string;
+  description: string;
+  license: string;
+  repository: string;
+  homepage: string;
+  keywords: string[];
+  categories: string[];
+  readme: string;
+  latest_version: string;
+  downloads_total: string | number;
+  downloads_last_month: string | number;
+  created_at: string;
+  updated_at: string;
+  owner: { username: string; user_id: string } | null;
+  versions: { version: string; yanked: boolean }[];
+};
+
+/** A package page: package, first owner, every version and both download totals in one statement. */
+export async function findPackage(db: Queryable, name: string): Promise<PackageRow | undefined> {
+  const result = await db.execute<PackageRow>(sql`
+    select p.id, p.name, p.description, p.license,
+      coalesce(p.repository, '') as repository, coalesce(p.homepage, '') as homepage,
+      p.keywords, p.categories, coalesce(p.readme, '') as readme,
+      coalesce(p.latest_version, '') as latest_version,
+      p.downloads as downloads_total,
+      coalesce((
+        select sum(d.count) from version_downloads d join versions v on v.id = d.version_id
+        where v.package_id = p.id and d.day > (now() at time zone 'UTC')::date - 30
+      ), 0) as downloads_last_month,
+      ${iso('p.created_at')} as created_at, ${iso('p.updated_at')} as updated_at,
+      (
+        select json_build_object('username', u.username, 'user_id', u.id)
+        from package_owners o join users u on u.id = o.user_id
+        where o.package_id = p.id and o.role = 'owner'
+        order by o.added_at, u.username limit 1
+      ) as owner,
+      coalesce((
+        select json_agg(json_build_object('version', v.version, 'yanked', v.yanked))
+        from versions v where v.package_id = p.id
+      ), '[]'::json) as versions
+    from packages p
+    where p.name = ${name}`);
+  return result.rows[0];
+}
+
+export type VersionRow = {
+  name: string;
+  version: string;
+  description: string;
+  authors: string[];
+  license: string;
+  repository: string;
+  homepage: string;
+  keywords: string[];
+  categories: string[];
+  dependencies: Record<string, unknown>;
+  dev_dependencies: Record<string, unknown>;
+  published_at: string;
+  checksum: string;
+  size_bytes: number;
+  downloads: string | number;
+  yanked: boolean;
+  yanked_at: string;
+};
+
+export async function findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
+  const result = await db.execute<VersionRow>(sql`
+    select p.name, v.version, v.description, v.authors, v.license,
+      coalesce(v.repository, '') as repository, coalesce(v.homepage, '') as homepage,
+      v.keywords, v.categories, v.dependencies, v.dev_dependencies,
+      ${iso('v.published_at')} as published_at, v.checksum, v.size_bytes, v.downloads,
+      v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at
+    from versions v join packages p on p.id = v.package_id
+    where p.name = ${name} and v.version = ${version}`);
+  return result.rows[0];
+}
+
+/** What a download needs: one single-statement read on an edge-cache miss. */
+export async function findTarball(db: Queryable, name: string, version: string) {
+  const [row] = await db
+    .select({ checksum: versions.checksum, r2Key: versions.r2Key, sizeBytes: versions.sizeBytes })
+    .from(versions)
+    .innerJoin(packages, eq(packages.id, versions.packageId))
+    .where(and(eq(packages.name, name), eq(versions.version, version)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Locks the package row for the rest of the transaction: writes to one package
+ * (publish, yank, owner changes) are serialised, so `latest_version` computed
+ * in TypeScript and the "last owner" rule cannot race.
+ */
+export async function lockPackage(tx: Tx, name: string) {
+  const [row] = await tx
+    .select({ id: packages.id, name: packages.name })
+    .from(packages)
+    .where(eq(packages.name, name))
+    .for('update');
+  return row;
+}
+
+export async function roleOf(tx: Queryable, packageId: string, userId: string) {
+  const [row] = await tx
+    .select({ role: packageOwners.role })
+    .from(packageOwners)
+    .where(and(eq(packageOwners.packageId, packageId), eq(packageOwners.userId, userId)));
+  return row?.role;
+}
+
+/** Locks the package and checks the caller may publish or yank it (owner or maintainer). */
+export async function lockForMaintainer(tx: Tx, name: string, actor: AuthContext) {
+  const pkg = await lockPackage(tx, name);
+  if (!pkg) throw notFound(`No package named "${name}".`);
+  const role = await roleOf(tx, pkg.id, actor.userId);
+  if (!role) throw forbidden(`You are not an owner or maintainer of "${name}".`);
+  return { ...pkg, role };
+}
+
+/**
+ * Recomputes `latest_version` with semver and mirrors the latest version's
+ * metadata onto the package row. Call inside the transaction that changed a
+ * version, after lockPackage.
+ */
+export async function refreshLatest(tx: Tx, packageId: string): Promise<string | null> {
+  const rows = await tx
+    .select({ version: versions.version, yanked: versions.yanked })
+    .from(versions)
+    .where(eq(versions.packageId, packageId));
+  const latest = latestVersion(rows);
+  if (latest === null) {
+    await tx.update(packages).set({ latestVersion: null, updatedAt: sql`now()` }).where(eq(packages.id, packageId));
+    return null;
+  }
+  await tx.execute(sql`
+    update packages p set
+      latest_version = v.version, description = v.description, license = v.license,
+      repository = v.repository, homepage = v.homepage, keywords = v.keywords,
+      categories = v.categories, readme = v.readme, updated_at = now()
+    from versions v
+    where p.id = ${packageId} and v.package_id = p.id and v.version = ${latest}`);
+  return latest;
+}
+
+/**
+ * Yank or unyank: a yanked version leaves `versions`, search and resolution but
+ * stays downloadable. Idempotent; the audit trail records real changes only.
+ */
+export function setYanked(db: Database, actor: AuthContext, name: string, version: string, yanked: boolean) {
+  return db.transaction(async (tx) => {
+    const pkg = await lockForMaintainer(tx, name, actor);
+    const [before] = await tx
+      .select({ yanked: versions.yanked, yankedAt: versions.yankedAt })
+      .from(versions)
+      .where(and(eq(versions.packageId, pkg.id), eq(versions.version, version)));
+    if (!before) throw notFound(`${name} has no version "${version}".`);
+    if (before.yanked === yanked) return { yankedAt: before.yankedAt };
+
+    const [after] = await tx
+      .update(versions)
+      .set({ yanked, yankedAt: yanked ? sql`now()` : null })
+      .where(and(eq(versions.packageId, pkg.id), eq(versions.version, version)))
+      .returning({ yankedAt: versions.yankedAt });
+    await refreshLatest(tx, pkg.id);
+    await writeAudit(tx, actor, { action: yanked ? 'yank' : 'unyank', packageId: pkg.id, version });
+    return { yankedAt: after?.yankedAt ?? null };
+  });
+}

@@ -1,0 +1,185 @@
+// Publishing a version: inspect the tarball (streamed), store it in R2 under
+// its content address, then one transaction creates the package if needed,
+// inserts the immutable version, refreshes latest_version and writes the audit
+// row. A failure anywhere leaves nothing visible (at worst an unreferenced blob).
+import { eq } from 'drizzle-orm';
+import semver from 'semver';
+import type { Database } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
+import { packageOwners, packages, versions } from '../db/schema';
+import type { AuthContext } from '../env';
+import { conflict, forbidden, invalid } from '../errors';
+import { checkManifestMatches, ManifestError, parseRavenToml } from '../lib/manifest';
+import { canonicalName } from '../lib/package-name';
+import { checksumOf, inspectTarball, TarballError, type TarballLimits } from '../lib/tarball';
+import { isPrerelease } from '../lib/versions';
+import type { PublishMetadata } from '../schemas/packages';
+import { writeAudit } from './audit';
+import { lockPackage, refreshLatest, roleOf } from './packages';
+
+/** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
+export interface TarballSource {
+  readonly size: number;
+  stream(): ReadableStream<Uint8Array>;
+}
+
+export interface PublishDeps {
+  db: Database;
+  bucket: R2Bucket;
+  limits?: TarballLimits;
+  /**
+   * Called inside the transaction when this publish would create a new package
+   * name (not for new versions of an existing one); throw to refuse. This is
+   * where the per-user new-package rate limit hooks in.
+   */
+  beforeCreatePackage?: (name: string) => Promise<void>;
+}
+
+export interface Published {
+  packageId: string;
+  name: string;
+  version: string;
+  publishedAt: Date;
+  checksum: string;
+  created: boolean;
+}
+
+export const r2KeyFor = (checksum: string) => `tarballs/sha256/${checksum.slice('sha256:'.length)}.tar.gz`;
+
+const tarballRefused = (message: string) => invalid(message, { tarball: message });
+
+/** Reads the tarball twice, concurrently: once to hash it, once to inspect it. */
+async function examine(meta: PublishMetadata, tarball: TarballSource, limits?: TarballLimits) {
+  const [sum, contents] = await Promise.all([
+    checksumOf(tarball.stream()),
+    inspectTarball(tarball.stream(), limits).catch((err: unknown) => {
+      if (err instanceof TarballError) throw tarballRefused(err.message);
+      throw err;
+    }),
+  ]);
+  try {
+    const manifest = parseRavenToml(contents.manifestText);
+    checkManifestMatches(manifest, meta.name, meta.version);
+    return { ...sum, categories: manifest.categories, readme: contents.readme };
+  } catch (err) {
+    if (err instanceof ManifestError) throw tarballRefused(err.message);
+    throw err;
+  }
+}
+
+export async function publish(
+  deps: PublishDeps,
+  actor: AuthContext,
+  meta: PublishMetadata,
+  tarball: TarballSource,
+): Promise<Published> {
+  const checked = await examine(meta, tarball, deps.limits);
+  const r2Key = r2KeyFor(checked.checksum);
+  // Content-addressed, so a retry or a twin upload rewrites the same bytes;
+  // R2 verifies them against the SHA-256 we computed.
+  // R2 needs a known length: a Blob has one; a stream gets it from FixedLengthStream.
+  const body = tarball instanceof Blob ? tarball : tarball.stream().pipeThrough(new FixedLengthStream(checked.size));
+  await deps.bucket.put(r2Key, body, {
+    httpMetadata: { contentType: 'application/gzip' },
+    sha256: checked.checksum.slice('sha256:'.length),
+  });
+
+  const fields = {
+    description: meta.description,
+    license: meta.license,
+    repository: meta.repository,
+    homepage: meta.homepage,
+    keywords: meta.keywords,
+    categories: checked.categories,
+    readme: checked.readme,
+  };
+
+  try {
+    return await deps.db.transaction(async (tx) => {
+      let pkg = await lockPackage(tx, meta.name);
+      let created = false;
+      if (!pkg) {
+        await deps.beforeCreatePackage?.(meta.name);
+        [pkg] = await tx
+          .insert(packages)
+          .values({ name: meta.name, canonicalName: canonicalName(meta.name), ...fields })
+          .returning({ id: packages.id, name: packages.name });
+        if (!pkg) throw new Error('package insert returned nothing');
+        await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });
+        created = true;
+      } else if (!(await roleOf(tx, pkg.id, actor.userId))) {
+        throw forbidden(`You are not an owner or maintainer of "${meta.name}".`);
+      }
+
+      // The package row is locked, so this check and the insert cannot race.
+      // semver.eq also catches versions differing only in build metadata.
+      const existing = await tx
+        .select({ version: versions.version })
+        .from(versions)
+        .where(eq(versions.packageId, pkg.id));
+      const same = existing.find((v) => semver.eq(v.version, meta.version));
+      if (same) throw versionExists(meta.name, same.version);
+
+      const [row] = await tx
+        .insert(versions)
+        .values({
+          packageId: pkg.id,
+          version: meta.version,
+          ...fields,
+          authors: meta.authors,
+          dependencies: meta.dependencies,
+          devDependencies: meta.dev_dependencies,
+          checksum: checked.checksum,
+          sizeBytes: checked.size,
+          r2Key,
+          isPrerelease: isPrerelease(meta.version),
+          publishedBy: actor.userId,
+        })
+        .returning({ publishedAt: versions.publishedAt });
+      if (!row) throw new Error('version insert returned nothing');
+      await refreshLatest(tx, pkg.id);
+      await writeAudit(tx, actor, {
+        action: 'publish',
+        packageId: pkg.id,
+        version: meta.version,
+        details: { checksum: checked.checksum, size_bytes: checked.size, new_package: created },
+      });
+      return {
+        packageId: pkg.id,
+        name: meta.name,
+        version: meta.version,
+        publishedAt: row.publishedAt,
+        checksum: checked.checksum,
+        created,
+      };
+    });
+  } catch (err) {
+    throw await explainConflict(deps.db, err, meta);
+  }
+}
+
+const versionExists = (name: string, version: string) =>
+  conflict(`${name} ${version} already exists; published versions are immutable, even after a yank.`, {
+    name,
+    version,
+  });
+
+/** Turns constraint violations from a lost race or a lookalike name into the contract's 409s. */
+async function explainConflict(db: Database, err: unknown, meta: PublishMetadata): Promise<unknown> {
+  if (isUniqueViolation(err, 'versions_package_version_key')) return versionExists(meta.name, meta.version);
+  if (isUniqueViolation(err, 'packages_name_key')) {
+    return conflict(`The package "${meta.name}" was created by a concurrent publish; retry.`, { existing: meta.name });
+  }
+  if (isUniqueViolation(err, 'packages_canonical_name_key')) {
+    const [other] = await db.read
+      .select({ name: packages.name })
+      .from(packages)
+      .where(eq(packages.canonicalName, canonicalName(meta.name)));
+    const existing = other?.name ?? meta.name;
+    if (existing === meta.name) {
+      return conflict(`The package "${meta.name}" was created by a concurrent publish; retry.`, { existing });
+    }
+    return conflict(`The name "${meta.name}" is too similar to the existing package "${existing}".`, { existing });
+  }
+  return err;
+}
