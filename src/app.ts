@@ -2,8 +2,10 @@
 // and the one error renderer.
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
-import { ApiError, describeError, notFound, renderError } from './errors';
+import { isInvalidTextError } from './db/errors';
+import { ApiError, describeError, invalid, notFound, renderError } from './errors';
 import { bearer } from './middleware/auth';
+import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { rateLimit } from './middleware/rate-limit';
 import { createRouter } from './router';
@@ -22,6 +24,7 @@ export function createApp() {
   const api = createRouter();
   api.use('*', bearer);
   api.use('*', rateLimit);
+  api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
   api.route('/users', userRoutes);
   // Before /packages: `trending` and `categories` must not be read as package names.
@@ -48,6 +51,11 @@ export function createApp() {
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? 'unknown';
     if (err instanceof ApiError) return renderError(c, err, requestId);
+    // Postgres text cannot hold NUL or invalid UTF-8: whatever route let such a
+    // string through, the client sent bad input, not us.
+    if (isInvalidTextError(err)) {
+      return renderError(c, invalid('Text fields must be valid UTF-8 without NUL characters.'), requestId);
+    }
     // Hono's own body parsing failures (malformed JSON, bad content type) are client errors.
     if (err instanceof HTTPException && err.status < 500) {
       const code = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_request';

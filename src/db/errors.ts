@@ -27,3 +27,11 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const pg = pgError(err);
   return pg?.code === UNIQUE_VIOLATION && (constraint === undefined || pg.constraint === constraint);
 }
+
+// character_not_in_repertoire (NUL in text), untranslatable_character.
+const INVALID_TEXT = new Set(['22021', '22P05']);
+
+export function isInvalidTextError(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code !== undefined && INVALID_TEXT.has(code);
+}
