@@ -215,6 +215,117 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_package_idx').on(t.packageId, t.createdAt), index('audit_log_actor_idx').on(t.actorId)],
 );
 
+/**
+ * Webhooks: per-package HTTP targets for package events. The signing secret is
+ * stored encrypted (AES-GCM, see src/lib/webhook-crypto.ts), never in clear.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events').array().notNull(),
+    /** `v1.<iv>.<ciphertext>` (base64url), sealed with the webhook id as associated data. */
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('webhooks_package_url_key').on(t.packageId, t.url),
+    check('webhooks_url_length', sql`char_length(${t.url}) between 1 and 2048`),
+    check(
+      'webhooks_events_known',
+      sql`cardinality(${t.events}) > 0 and ${t.events} <@ array['package.published', 'package.yanked', 'package.deprecated']::text[]`,
+    ),
+  ],
+);
+
+/**
+ * The outbox: one row per package event, inserted in the same transaction as
+ * the change it describes. `payload` is the exact JSON body every delivery
+ * sends (text, so retries are byte-identical). `dispatched_at` is set once
+ * deliveries exist for every webhook subscribed at dispatch time.
+ */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: uuid('id').primaryKey(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    version: text('version'),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    payload: text('payload').notNull(),
+    createdAt: createdAt(),
+    dispatchedAt: tstz('dispatched_at'),
+  },
+  (t) => [
+    // The sweeper's and the eager dispatch's scan: only undispatched rows are indexed.
+    index('webhook_events_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`),
+    check(
+      'webhook_events_event_known',
+      sql`${t.event} in ('package.published', 'package.yanked', 'package.deprecated')`,
+    ),
+  ],
+);
+
+/**
+ * One delivery per (webhook, event): the unique pair is what makes a repeated
+ * dispatch harmless. `locked_until` is a lease held while one consumer sends;
+ * `next_attempt_at` is when the queue is due to bring it back.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
+    lockedUntil: tstz('locked_until'),
+    createdAt: createdAt(),
+    completedAt: tstz('completed_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_webhook_event_key').on(t.webhookId, t.eventId),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+    index('webhook_deliveries_event_idx').on(t.eventId),
+    index('webhook_deliveries_pending_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    check('webhook_deliveries_status', sql`${t.status} in ('pending', 'succeeded', 'failed')`),
+    check('webhook_deliveries_final', sql`(${t.status} = 'pending') = (${t.completedAt} is null)`),
+  ],
+);
+
+/** Every HTTP attempt of a delivery: status code (null on a network error or timeout), error, duration. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    startedAt: tstz('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.deliveryId, t.attempt] }),
+    check('webhook_attempts_attempt', sql`${t.attempt} >= 1`),
+  ],
+);
+
 export const usersRelations = relations(users, ({ many }) => ({
   tokens: many(apiTokens),
   ownerships: many(packageOwners),
@@ -237,3 +348,5 @@ export type ApiToken = typeof apiTokens.$inferSelect;
 export type Package = typeof packages.$inferSelect;
 export type Version = typeof versions.$inferSelect;
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];
+export type Webhook = typeof webhooks.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
