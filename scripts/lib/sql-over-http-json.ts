@@ -132,7 +132,8 @@ function parseArrayInner(c: Cursor, element: TypeShape): OutputValue[] {
   if (c.text[c.pos] !== '{') throw new Error('unbalanced array');
   c.pos++;
   const out: OutputValue[] = [];
-  // `{}` is an empty array, not one empty item.
+  // `{}` is an empty array. (Neon's parser, as read, would see one empty item
+  // here; only hand-written non-raw requests could notice, so we answer [].)
   skipSpace(c);
   if (c.text[c.pos] === '}') {
     c.pos++;
