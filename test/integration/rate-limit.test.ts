@@ -1,0 +1,268 @@
+// Rate limits end to end through the Worker's fetch handler, with the real
+// RateLimiter objects. Where a test needs a bucket nearly spent, it spends it
+// inside the object itself (fast) and then crosses the limit over HTTP.
+import {
+  createExecutionContext,
+  env,
+  listDurableObjectIds,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
+import type { RateLimiter } from '../../src/durable-objects/rate-limiter';
+import { bucketKeys } from '../../src/lib/rate-limit-rules';
+import { API, call, uniqueIp } from '../helpers/client';
+import { createUser, type TestUser, unique } from '../helpers/factories';
+
+const limiterFor = (key: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+
+/** Takes `n` units from a bucket directly, as `n` earlier requests would have. */
+async function spend(key: string, limit: number, n: number): Promise<void> {
+  // Inside the object rather than n RPC round trips: 5000 of those take seconds.
+  const allowed = await runInDurableObject(limiterFor(key), async (instance: RateLimiter) => {
+    let count = 0;
+    for (let i = 0; i < n; i++) if ((await instance.take(limit)).allowed) count += 1;
+    return count;
+  });
+  expect(allowed).toBe(Math.min(n, limit));
+}
+
+function limitHeaders(res: Response) {
+  return {
+    limit: res.headers.get('x-ratelimit-limit'),
+    remaining: res.headers.get('x-ratelimit-remaining'),
+    reset: res.headers.get('x-ratelimit-reset'),
+  };
+}
+
+/** Asserts the contract's 429: body, Retry-After and X-RateLimit-* all agree. */
+async function expectRefusal(res: Response, limit: number) {
+  expect(res.status).toBe(429);
+  const body = (await res.json()) as { error: string; message: string; retry_after: number };
+  expect(body).toEqual({ error: 'rate_limit_exceeded', message: expect.any(String), retry_after: expect.any(Number) });
+  expect(body.message.length).toBeGreaterThan(0);
+  expect(Number.isInteger(body.retry_after)).toBe(true);
+  expect(body.retry_after).toBeGreaterThan(0);
+  expect(body.retry_after).toBeLessThanOrEqual(3660);
+  expect(res.headers.get('retry-after')).toBe(String(body.retry_after));
+  const headers = limitHeaders(res);
+  expect(headers.limit).toBe(String(limit));
+  expect(headers.remaining).toBe('0');
+  const now = Math.floor(Date.now() / 1000);
+  expect(Number(headers.reset)).toBeGreaterThanOrEqual(now + body.retry_after - 1);
+  expect(Number(headers.reset)).toBeLessThanOrEqual(now + body.retry_after + 1);
+  return body;
+}
+
+// The same app with other Worker variables (or a broken binding): loadConfig
+// parses each env object afresh, so this is what a changed [vars] entry does.
+async function callWith(envOverride: Partial<Env> & Record<string, unknown>, path: string, init: RequestInit = {}) {
+  const app = createApp();
+  const headers = new Headers(init.headers);
+  if (!headers.has('cf-connecting-ip')) headers.set('cf-connecting-ip', uniqueIp());
+  const ctx = createExecutionContext();
+  const res = await app.request(`${API}${path}`, { ...init, headers }, { ...env, ...envOverride }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+let user: TestUser;
+beforeAll(async () => {
+  user = await createUser('rl');
+});
+
+describe('anonymous requests', () => {
+  it('the 61st request from one IP in an hour is refused with the contract 429', async () => {
+    const ip = uniqueIp();
+    const path = `/users/${user.username}`;
+    const before = Math.floor(Date.now() / 1000);
+    for (let i = 1; i <= 60; i++) {
+      const res = await call(path, { ip });
+      expect(res.status).toBe(200);
+      const h = limitHeaders(res);
+      expect(h.limit).toBe('60');
+      expect(h.remaining).toBe(String(60 - i));
+      // The first request's unit comes back 60-61 minutes later.
+      expect(Number(h.reset)).toBeGreaterThanOrEqual(before + 3600);
+      expect(Number(h.reset)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 3660);
+    }
+    const body = await expectRefusal(await call(path, { ip }), 60);
+    expect(body.message).toMatch(/60 per hour/);
+    // Every route draws from the same per-IP bucket, writes included.
+    await expectRefusal(
+      await call('/auth/register', {
+        ip,
+        json: { username: 'x', email: 'x@example.test', password: 'long enough pw' },
+      }),
+      60,
+    );
+  });
+
+  it('two IPs do not share a bucket', async () => {
+    const [a, b] = [uniqueIp(), uniqueIp()];
+    await spend(bucketKeys.anon(a), 60, 60);
+    await expectRefusal(await call(`/users/${user.username}`, { ip: a }), 60);
+    const res = await call(`/users/${user.username}`, { ip: b });
+    expect(res.status).toBe(200);
+    expect(limitHeaders(res)).toMatchObject({ limit: '60', remaining: '59' });
+  });
+
+  it('concurrent requests from one IP never get more than the limit through', async () => {
+    const ip = uniqueIp();
+    // An unknown route: limited like any other, and no database work to slow the burst.
+    const responses = await Promise.all(Array.from({ length: 90 }, () => call('/no-such-route', { ip })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(60);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    const remaining = responses
+      .filter((r) => r.status === 404)
+      .map((r) => Number(r.headers.get('x-ratelimit-remaining')));
+    expect(new Set(remaining).size).toBe(60);
+  });
+});
+
+describe('authenticated requests', () => {
+  it('draw from a per-user bucket of 5000, whatever the IP', async () => {
+    const me = await createUser('rl-auth');
+    const ip = uniqueIp();
+    await spend(bucketKeys.anon(ip), 60, 60);
+    const first = await call('/users/me', { token: me.token, ip });
+    expect(first.status).toBe(200);
+    expect(limitHeaders(first)).toMatchObject({ limit: '5000', remaining: '4999' });
+    const second = await call('/users/me', { token: me.token });
+    expect(limitHeaders(second)).toMatchObject({ limit: '5000', remaining: '4998' });
+  });
+
+  it('the 5001st request in an hour is refused', async () => {
+    const me = await createUser('rl-5000');
+    await spend(bucketKeys.user(me.userId), 5000, 4999);
+    const last = await call('/users/me', { token: me.token });
+    expect(last.status).toBe(200);
+    expect(limitHeaders(last)).toMatchObject({ limit: '5000', remaining: '0' });
+    await expectRefusal(await call('/users/me', { token: me.token }), 5000);
+    // Another user is unaffected.
+    expect((await call('/users/me', { token: user.token })).status).toBe(200);
+  });
+});
+
+describe('search', () => {
+  it('has its own per-IP bucket of 100, apart from the anonymous one', async () => {
+    const ip = uniqueIp();
+    await spend(bucketKeys.search(ip), 100, 99);
+    const last = await call('/search?q=raven', { ip });
+    expect(last.status).not.toBe(429);
+    expect(limitHeaders(last)).toMatchObject({ limit: '100', remaining: '0' });
+    await expectRefusal(await call('/search?q=raven', { ip }), 100);
+    // Signed in or not, search is per IP.
+    await expectRefusal(await call('/search?q=raven', { ip, token: user.token }), 100);
+    // The IP's ordinary bucket is untouched.
+    const other = await call(`/users/${user.username}`, { ip });
+    expect(other.status).toBe(200);
+    expect(limitHeaders(other)).toMatchObject({ limit: '60', remaining: '59' });
+  });
+
+  it('still answers when the IP has spent its ordinary bucket', async () => {
+    const ip = uniqueIp();
+    await spend(bucketKeys.anon(ip), 60, 60);
+    const res = await call('/search?q=raven', { ip });
+    expect(res.status).not.toBe(429);
+    expect(limitHeaders(res)).toMatchObject({ limit: '100', remaining: '99' });
+  });
+});
+
+describe('login', () => {
+  // Every attempt costs an Argon2 hash, so the bucket tests run with
+  // RATE_LIMIT_LOGIN_PER_HOUR=3; the default of 10 is checked on its own.
+  const vars = { RATE_LIMIT_LOGIN_PER_HOUR: '3' };
+  const attempt = (email: string, ip: string, password = 'not the password') =>
+    callWith(vars, '/auth/login', {
+      method: 'POST',
+      headers: { 'cf-connecting-ip': ip, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+
+  it('allows 10 attempts an hour by default, and says so', async () => {
+    const res = await call('/auth/login', { json: { email: `${unique('nobody')}@example.test`, password: 'x' } });
+    expect(res.status).toBe(401);
+    expect(limitHeaders(res)).toMatchObject({ limit: '10', remaining: '9' });
+  });
+
+  it('limits attempts per IP, across emails', async () => {
+    const ip = uniqueIp();
+    for (let i = 0; i < 3; i++) {
+      const res = await attempt(`${unique('nobody')}@example.test`, ip);
+      expect(res.status).toBe(401);
+      expect(limitHeaders(res)).toMatchObject({ limit: '3', remaining: String(2 - i) });
+    }
+    const body = await expectRefusal(await attempt(`${unique('nobody')}@example.test`, ip), 3);
+    expect(body.message).toMatch(/login/i);
+    // Login has its own buckets: the IP's ordinary requests still go through.
+    const other = await call(`/users/${user.username}`, { ip });
+    expect(other.status).toBe(200);
+    expect(limitHeaders(other)).toMatchObject({ limit: '60', remaining: '59' });
+  });
+
+  it('limits attempts per email, across IPs, even with the right password after', async () => {
+    const victim = await createUser('rl-login');
+    for (let i = 0; i < 3; i++) expect((await attempt(victim.email, uniqueIp())).status).toBe(401);
+    await expectRefusal(await attempt(victim.email.toUpperCase(), uniqueIp(), victim.password), 3);
+    // Other accounts can still log in.
+    const ok = await attempt(user.email, uniqueIp(), user.password);
+    expect(ok.status).toBe(200);
+    expect(limitHeaders(ok)).toMatchObject({ limit: '3', remaining: '2' });
+  });
+
+  it('does not draw from the anonymous bucket', async () => {
+    const ip = uniqueIp();
+    await spend(bucketKeys.anon(ip), 60, 60);
+    expect((await attempt(user.email, ip, user.password)).status).toBe(200);
+  });
+});
+
+describe('tarball downloads', () => {
+  it('are never limited and never reach the limiter', async () => {
+    const ip = uniqueIp();
+    const path = `/packages/${unique('dl')}/1.0.0/download`;
+    const before = new Set((await listDurableObjectIds(env.RATE_LIMITER)).map(String));
+    for (let i = 0; i < 70; i++) {
+      const res = await call(path, { ip, method: i % 2 ? 'HEAD' : 'GET' });
+      expect(res.status).not.toBe(429);
+      expect(limitHeaders(res)).toEqual({ limit: null, remaining: null, reset: null });
+    }
+    const after = (await listDurableObjectIds(env.RATE_LIMITER)).map(String);
+    expect(after.filter((id) => !before.has(id))).toEqual([]);
+    expect(after).not.toContain(String(env.RATE_LIMITER.idFromName(bucketKeys.anon(ip))));
+    // Still served once the IP is over its limit for everything else.
+    await spend(bucketKeys.anon(ip), 60, 60);
+    await expectRefusal(await call(`/users/${user.username}`, { ip }), 60);
+    const res = await call(path, { ip });
+    expect(res.status).not.toBe(429);
+    expect(res.headers.get('x-ratelimit-limit')).toBeNull();
+  });
+});
+
+describe('Worker variables', () => {
+  it('RATE_LIMIT_ANON_PER_HOUR changes the anonymous limit', async () => {
+    const headers = { 'cf-connecting-ip': uniqueIp() };
+    const vars = { RATE_LIMIT_ANON_PER_HOUR: '3' };
+    for (let i = 0; i < 3; i++) {
+      const res = await callWith(vars, `/users/${user.username}`, { headers });
+      expect(res.status).toBe(200);
+      expect(limitHeaders(res)).toMatchObject({ limit: '3', remaining: String(2 - i) });
+    }
+    await expectRefusal(await callWith(vars, `/users/${user.username}`, { headers }), 3);
+  });
+
+  it('RATE_LIMIT_AUTH_PER_HOUR and _SEARCH_ change theirs (login: see above)', async () => {
+    const vars = { RATE_LIMIT_AUTH_PER_HOUR: '2', RATE_LIMIT_SEARCH_PER_HOUR: '1' };
+    const me = await createUser('rl-vars');
+    const auth = { authorization: `Bearer ${me.token}` };
+    for (let i = 0; i < 2; i++) expect((await callWith(vars, '/users/me', { headers: auth })).status).toBe(200);
+    await expectRefusal(await callWith(vars, '/users/me', { headers: auth }), 2);
+
+    const ip = { 'cf-connecting-ip': uniqueIp() };
+    expect((await callWith(vars, '/search?q=raven', { headers: ip })).status).not.toBe(429);
+    await expectRefusal(await callWith(vars, '/search?q=raven', { headers: ip }), 1);
+  });
+});
