@@ -48,7 +48,7 @@ export function publishBody(metadata: PublishMetadata, tarball: Uint8Array): { b
   const boundary = `raven${crypto.randomUUID().replace(/-/g, '')}`;
   const head = (disposition: string) => `--${boundary}\r\nContent-Disposition: form-data; ${disposition}\r\n\r\n`;
   const body = Buffer.concat([
-    Buffer.from(head('name="metadata"') + JSON.stringify(metadata) + '\r\n'),
+    Buffer.from(`${head('name="metadata"') + JSON.stringify(metadata)}\r\n`),
     Buffer.from(head(`name="tarball"; filename="${metadata.name}-${metadata.version}.tar.gz"`)),
     Buffer.from(tarball),
     Buffer.from(`\r\n--${boundary}--\r\n`),
