@@ -66,12 +66,13 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
 export async function limitLogin(c: AnyContext, email: string): Promise<void> {
   const buckets = loginBuckets(clientIp(c), email, c.var.config);
   const results = await Promise.allSettled(buckets.map((b) => take(c.env, b)));
-  const verdicts = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const refused = verdicts.filter((v) => !v.allowed);
-  if (refused.length > 0) enforce(c, tightestOf(refused)!, 'Too many login attempts');
   const failure = results.find((r) => r.status === 'rejected');
+  if (failure) logFailure(c, 'login', 'closed', failure.reason);
+  const verdicts = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  // A bucket that answered "no" is the better reply even when the other failed.
+  const refused = tightestOf(verdicts.filter((v) => !v.allowed));
+  if (refused) enforce(c, refused, 'Too many login attempts');
   if (failure) {
-    logFailure(c, 'login', 'closed', failure.reason);
     throw new ApiError('service_unavailable', 'Login is briefly unavailable. Try again in a minute.', undefined, {
       'Retry-After': '60',
     });
