@@ -11,6 +11,10 @@ const worker = (httpReads: boolean) =>
         WS_PROXY: inject('wsProxy'),
         DB_HTTP_READS: String(httpReads),
         NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
+        // Webhooks may target the test receiver on 127.0.0.1; retries come back at once.
+        WEBHOOKS_ALLOW_LOCAL: 'true',
+        WEBHOOK_RETRY_BASE_SECONDS: '0',
+        WEBHOOK_TIMEOUT_MS: '2000',
         // Test-only secret; production secrets live in `wrangler secret`.
         JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
       },

@@ -7,13 +7,16 @@ import { ApiError, describeError, invalid, notFound, renderError } from './error
 import { bearer } from './middleware/auth';
 import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
+import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
 import { rateLimit } from './middleware/rate-limit';
 import { createRouter } from './router';
 import { authRoutes } from './routes/auth';
+import { deprecationRoutes } from './routes/deprecation';
 import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { packageRoutes } from './routes/packages';
 import { userRoutes } from './routes/users';
+import { webhookRoutes } from './routes/webhooks';
 
 export function createApp() {
   const app = createRouter();
@@ -29,6 +32,12 @@ export function createApp() {
   api.route('/users', userRoutes);
   // Before /packages: `trending` and `categories` must not be read as package names.
   api.route('/', discoveryRoutes);
+  // Webhook events a successful write recorded are dispatched after the response.
+  api.use('/packages/*', dispatchEventsAfterWrite);
+  // Before packageRoutes: `deprecate` and `webhooks` must not be read as versions
+  // (DELETE /packages/:name/deprecate would otherwise be a yank).
+  api.route('/packages', deprecationRoutes);
+  api.route('/packages', webhookRoutes);
   api.route('/packages', packageRoutes);
   app.route('/api/v1', api);
 

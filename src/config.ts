@@ -25,6 +25,23 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SEARCH_PER_HOUR: positiveInt(100),
   RATE_LIMIT_LOGIN_PER_HOUR: positiveInt(10),
   RATE_LIMIT_NEW_PACKAGES_PER_HOUR: positiveInt(10),
+  // Webhooks. "true" only on the local stack and in tests: loopback targets (http too) are allowed.
+  WEBHOOKS_ALLOW_LOCAL: z
+    .enum(['true', 'false'])
+    .optional()
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Attempts per delivery before it is marked failed. */
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
+  /** Backoff after failed attempt n is base * 4^(n-1) seconds, capped at 12 hours. */
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().int().nonnegative().default(30),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Seals stored webhook secrets (HKDF -> AES-GCM); empty means derive from JWT_SECRET. */
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .optional()
+    .default('')
+    .refine((v) => v === '' || v.length >= 32, 'WEBHOOK_SECRET_KEY must be at least 32 characters'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,7 +1,20 @@
-// Worker entry: the Hono app, plus the Durable Object classes wrangler binds.
+// Worker entry: HTTP (the Hono app), the webhook queue's consumer, the cron
+// outbox sweeper, plus the Durable Object classes wrangler binds.
 import { createApp } from './app';
+import { handleWebhookBatch } from './queue/consumer';
+import { sweepWebhookOutbox } from './queue/sweeper';
 
 export { DownloadCounter } from './durable-objects/download-counter';
 export { RateLimiter } from './durable-objects/rate-limiter';
 
-export default createApp();
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    await handleWebhookBatch(batch, env);
+  },
+  async scheduled(_controller, env) {
+    await sweepWebhookOutbox(env);
+  },
+} satisfies ExportedHandler<Env>;

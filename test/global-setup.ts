@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startLocalPostgres } from '../scripts/lib/postgres.ts';
+import { startWebhookReceiver } from '../scripts/lib/webhook-receiver.ts';
 import { startWsProxy } from '../scripts/lib/ws-proxy.ts';
 import { readPackageFixtures } from './package-fixtures.ts';
 
@@ -19,6 +20,8 @@ declare module 'vitest' {
     neonHttpEndpoint: string;
     /** Real CLI output from ../shared/fixtures: relative path -> base64 bytes (workerd cannot read the host disk). */
     packageFixtures: Record<string, string>;
+    /** A local HTTP receiver webhook deliveries are sent to (scripts/lib/webhook-receiver.ts). */
+    webhookReceiver: string;
   }
 }
 
@@ -37,8 +40,11 @@ export default async function setup(project: TestProject) {
   project.provide('wsProxy', proxy.address);
   project.provide('neonHttpEndpoint', proxy.httpEndpoint);
   project.provide('packageFixtures', await readPackageFixtures());
+  const receiver = await startWebhookReceiver();
+  project.provide('webhookReceiver', receiver.url);
 
   return async () => {
+    await receiver.close();
     await proxy.close();
     await postgres.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -71,7 +71,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const target = new URL(databaseUrl);
   const proxy = await startWsProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const vars = { ...options.vars, DATABASE_URL: databaseUrl, WS_PROXY: proxy.address };
+  // WEBHOOKS_ALLOW_LOCAL: on this machine webhooks may target http://127.0.0.1:<port> receivers.
+  const vars = { WEBHOOKS_ALLOW_LOCAL: 'true', ...options.vars, DATABASE_URL: databaseUrl, WS_PROXY: proxy.address };
   const wrangler = spawn(
     join(ROOT, 'node_modules', '.bin', 'wrangler'),
     [

@@ -1,0 +1,35 @@
+// After a successful write under /packages, dispatch the webhook events that
+// request recorded (outbox -> deliveries -> queue) in the background: delivery
+// never slows the request. Events are picked by actor, so a request only pays
+// for its own; anything left behind (a crash, a failed queue send) is the cron
+// sweeper's.
+import { createMiddleware } from 'hono/factory';
+import type { Config } from '../config';
+import { createDatabase } from '../db/client';
+import type { AppEnv } from '../env';
+import { describeError } from '../errors';
+import { dispatchEvents } from '../services/events';
+
+export const dispatchEventsAfterWrite = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const auth = c.get('auth');
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || !auth || c.res.status >= 300) return;
+  c.executionCtx.waitUntil(dispatchForActor(c.env, c.var.config, auth.userId));
+});
+
+async function dispatchForActor(env: Env, config: Config, actorId: string): Promise<void> {
+  // The request's own database handle is closed once the response is sent.
+  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
+    httpReads: config.DB_HTTP_READS,
+    httpEndpoint: config.NEON_HTTP_ENDPOINT,
+  });
+  try {
+    await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { actorId });
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'webhook dispatch failed; the sweeper will retry', ...describeError(err) }),
+    );
+  } finally {
+    await db.close().catch(() => {});
+  }
+}

@@ -1,0 +1,39 @@
+// The cron sweeper: the outbox's safety net. Events whose request died
+// between the database commit and dispatch are dispatched here, and pending
+// deliveries the queue never received (or lost) are sent to it again.
+import { loadConfig } from '../config';
+import { createDatabase } from '../db/client';
+import { takeStaleDeliveries } from '../services/deliveries';
+import { dispatchEvents, enqueueDeliveries } from '../services/events';
+
+export interface SweepResult {
+  dispatched: number;
+  resent: number;
+}
+
+/** Dispatch batches are bounded; a backlog drains over several passes within one run. */
+const MAX_PASSES = 10;
+
+export async function sweepWebhookOutbox(env: Env): Promise<SweepResult> {
+  const config = loadConfig(env);
+  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
+    httpReads: config.DB_HTTP_READS,
+    httpEndpoint: config.NEON_HTTP_ENDPOINT,
+  });
+  try {
+    let dispatched = 0;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const { events, deliveries } = await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { all: true });
+      dispatched += deliveries;
+      if (events === 0) break;
+    }
+    const stale = await takeStaleDeliveries(db.read);
+    await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
+    if (dispatched + stale.length > 0) {
+      console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', dispatched, resent: stale.length }));
+    }
+    return { dispatched, resent: stale.length };
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,52 @@
+// Deprecate / undeprecate a package (owners only; a token with scopes needs
+// `owners`). Mounted before the package routes: `DELETE /{name}/deprecate`
+// would otherwise be taken for a yank of version "deprecate".
+import { createRoute } from '@hono/zod-openapi';
+import { forbidden } from '../errors';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import { NameParam } from '../schemas/packages';
+import { DeprecateBody, DeprecatedReply, UndeprecatedReply } from '../schemas/webhooks';
+import { setDeprecation } from '../services/deprecation';
+import { tokenAllows } from '../services/tokens';
+
+const deprecateRoute = createRoute({
+  method: 'put',
+  path: '/{name}/deprecate',
+  tags: ['packages'],
+  summary: 'Deprecate a package with a message (owners only); it stays installable',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameParam, body: jsonBody(DeprecateBody) },
+  responses: { 200: jsonResponse('Deprecated', DeprecatedReply), ...errorResponses(400, 401, 403, 404) },
+});
+
+const undeprecateRoute = createRoute({
+  method: 'delete',
+  path: '/{name}/deprecate',
+  tags: ['packages'],
+  summary: 'Undo a deprecation (owners only)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameParam },
+  responses: { 200: jsonResponse('Undeprecated', UndeprecatedReply), ...errorResponses(401, 403, 404) },
+});
+
+export const deprecationRoutes = createRouter()
+  .openapi(deprecateRoute, async (c) => {
+    const caller = currentUser(c);
+    const name = c.req.valid('param').name.toLowerCase();
+    if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not deprecate "${name}".`);
+    const { message } = c.req.valid('json');
+    const now = await setDeprecation(c.var.db, caller, name, message);
+    const deprecatedAt = (now?.deprecatedAt ?? new Date()).toISOString();
+    return c.json({ name, deprecated: true as const, message, deprecated_at: deprecatedAt }, 200);
+  })
+  .openapi(undeprecateRoute, async (c) => {
+    const caller = currentUser(c);
+    const name = c.req.valid('param').name.toLowerCase();
+    if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not undeprecate "${name}".`);
+    await setDeprecation(c.var.db, caller, name, null);
+    return c.json({ name, deprecated: false as const }, 200);
+  });

@@ -1,0 +1,116 @@
+// A package's webhooks: list, create (the secret is in this reply only),
+// delete, and recent deliveries with every attempt. Owners only; a token with
+// scopes needs `owners`. Mounted before the package routes so `webhooks` is
+// never read as a version.
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { forbidden } from '../errors';
+import { sealingKey } from '../lib/webhook-crypto';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import { NameParam } from '../schemas/packages';
+import {
+  CreateWebhookBody,
+  DeliveriesQuery,
+  DeliveriesReply,
+  WebhookCreatedReply,
+  WebhookDeletedReply,
+  WebhookParam,
+  WebhooksReply,
+} from '../schemas/webhooks';
+import { tokenAllows } from '../services/tokens';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../services/webhooks';
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/{name}/webhooks',
+  tags: ['webhooks'],
+  summary: "A package's webhooks (owners only; secrets are never shown again)",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameParam },
+  responses: { 200: jsonResponse('Webhooks', WebhooksReply), ...errorResponses(401, 403, 404) },
+});
+
+const createWebhookRoute = createRoute({
+  method: 'post',
+  path: '/{name}/webhooks',
+  tags: ['webhooks'],
+  summary: 'Add a webhook (owners only); the reply carries its signing secret, once',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameParam, body: jsonBody(CreateWebhookBody) },
+  responses: {
+    201: jsonResponse('Created', WebhookCreatedReply),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/{name}/webhooks/{id}',
+  tags: ['webhooks'],
+  summary: 'Remove a webhook (owners only); pending deliveries are dropped',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: WebhookParam },
+  responses: { 200: jsonResponse('Deleted', WebhookDeletedReply), ...errorResponses(401, 403, 404) },
+});
+
+const deliveriesRoute = createRoute({
+  method: 'get',
+  path: '/{name}/webhooks/{id}/deliveries',
+  tags: ['webhooks'],
+  summary: 'Recent deliveries of a webhook, newest first, with every attempt (owners only)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: WebhookParam, query: DeliveriesQuery },
+  responses: { 200: jsonResponse('Deliveries', DeliveriesReply), ...errorResponses(401, 403, 404) },
+});
+
+/** The caller, once their token may manage owners-level settings of `name`. */
+function ownerCaller(c: Context<AppEnv>, name: string) {
+  const caller = currentUser(c);
+  if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not manage the webhooks of "${name}".`);
+  return caller;
+}
+
+export const webhookRoutes = createRouter()
+  .openapi(listRoute, async (c) => {
+    const name = c.req.valid('param').name.toLowerCase();
+    const caller = ownerCaller(c, name);
+    return c.json({ name, webhooks: await listWebhooks(c.var.db.read, name, caller) }, 200);
+  })
+  .openapi(createWebhookRoute, async (c) => {
+    const name = c.req.valid('param').name.toLowerCase();
+    const caller = ownerCaller(c, name);
+    const config = c.var.config;
+    const created = await createWebhook(
+      c.var.db,
+      {
+        sealingKey: await sealingKey(config.WEBHOOK_SECRET_KEY || config.JWT_SECRET),
+        urlPolicy: { allowLocal: config.WEBHOOKS_ALLOW_LOCAL },
+      },
+      caller,
+      name,
+      c.req.valid('json'),
+    );
+    c.header('Cache-Control', 'no-store');
+    return c.json(created, 201);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { name: rawName, id } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    await deleteWebhook(c.var.db, ownerCaller(c, name), name, id.toLowerCase());
+    return c.json({ id: id.toLowerCase(), deleted: true as const }, 200);
+  })
+  .openapi(deliveriesRoute, async (c) => {
+    const { name: rawName, id } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    const caller = ownerCaller(c, name);
+    const { limit } = c.req.valid('query');
+    const deliveries = await listDeliveries(c.var.db.read, caller, name, id.toLowerCase(), limit);
+    return c.json({ webhook_id: id.toLowerCase(), deliveries }, 200);
+  });

@@ -1,0 +1,86 @@
+// Webhooks and deprecation: request and reply shapes. Strings are never null.
+import { z } from '@hono/zod-openapi';
+import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
+import { WEBHOOK_EVENTS } from '../services/events';
+import { Id, Timestamp } from './common';
+import { NameParam } from './packages';
+
+export const WebhookEvent = z.enum(WEBHOOK_EVENTS).openapi({ example: 'package.published' });
+
+export const CreateWebhookBody = z
+  .object({
+    /** Checked further by checkWebhookUrl (scheme, port, private ranges) in the service. */
+    url: z.string().trim().min(1).max(MAX_WEBHOOK_URL_LENGTH).openapi({ example: 'https://ci.example.com/raven' }),
+    events: z
+      .array(WebhookEvent)
+      .min(1, 'At least one event.')
+      .max(WEBHOOK_EVENTS.length * 2)
+      .default([...WEBHOOK_EVENTS])
+      .transform((events) => [...new Set(events)])
+      .openapi({ description: 'Defaults to every event.' }),
+  })
+  .openapi('CreateWebhookRequest');
+
+export const WebhookParam = NameParam.extend({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
+});
+
+export const DeliveriesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const WebhookFields = {
+  id: Id,
+  url: z.string(),
+  events: z.array(WebhookEvent),
+  created_at: Timestamp,
+  created_by: z.string().openapi({ description: 'Username; "" if that account is gone.' }),
+};
+
+export const WebhookReply = z.object(WebhookFields).openapi('Webhook');
+export const WebhooksReply = z.object({ name: z.string(), webhooks: z.array(WebhookReply) }).openapi('Webhooks');
+export const WebhookCreatedReply = z
+  .object({
+    ...WebhookFields,
+    secret: z.string().openapi({ description: 'Shown once: the HMAC-SHA256 key for X-Raven-Signature.' }),
+  })
+  .openapi('WebhookCreated');
+export const WebhookDeletedReply = z.object({ id: Id, deleted: z.literal(true) }).openapi('WebhookDeleted');
+
+export const DeliveriesReply = z
+  .object({
+    webhook_id: Id,
+    deliveries: z.array(
+      z.object({
+        delivery_id: Id,
+        event_id: Id,
+        event: WebhookEvent,
+        version: z.string(),
+        status: z.enum(['pending', 'succeeded', 'failed']),
+        created_at: Timestamp,
+        completed_at: z.string().openapi({ description: 'Timestamp, or "" while pending.' }),
+        attempts: z.array(
+          z.object({
+            attempt: z.number().int().positive(),
+            started_at: Timestamp,
+            duration_ms: z.number().int().nonnegative(),
+            status_code: z.number().int().nonnegative().openapi({ description: '0 when no HTTP response came back.' }),
+            error: z.string(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('WebhookDeliveries');
+
+export const DeprecateBody = z
+  .object({ message: z.string().trim().min(1).max(1024).openapi({ example: 'Use raven-forms instead.' }) })
+  .openapi('DeprecateRequest');
+export const DeprecatedReply = z
+  .object({ name: z.string(), deprecated: z.literal(true), message: z.string(), deprecated_at: Timestamp })
+  .openapi('Deprecated');
+export const UndeprecatedReply = z.object({ name: z.string(), deprecated: z.literal(false) }).openapi('Undeprecated');

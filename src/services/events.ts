@@ -1,0 +1,117 @@
+// Package events for webhooks, through an outbox:
+//   1. recordEvent - inside the publish/yank/deprecate transaction, so the event
+//      exists exactly when the change does (no event for a rolled-back change,
+//      no change without its event);
+//   2. dispatchEvents - after the commit (waitUntil, or the cron sweeper): one
+//      statement turns undispatched events into one delivery per subscribed
+//      webhook (unique per webhook and event, so running it twice is harmless),
+//      then one queue message per new delivery;
+//   3. the queue consumer sends each delivery (src/queue/consumer.ts).
+// A crash between 1 and 2 leaves an undispatched event; one between the
+// statement and the queue send leaves a pending delivery nobody enqueued. The
+// sweeper (src/queue/sweeper.ts) finds both.
+import { sql } from 'drizzle-orm';
+import type { Queryable, Tx } from '../db/client';
+import type { AuthContext } from '../env';
+
+export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+
+export interface EventInput {
+  event: WebhookEventName;
+  packageId: string;
+  packageName: string;
+  /** The version the event is about (publish, yank); omitted from the body when absent. */
+  version?: string;
+  data: Record<string, unknown>;
+}
+
+/** What every delivery of the event sends, byte for byte. */
+export interface EventBody {
+  id: string;
+  event: WebhookEventName;
+  package: string;
+  version?: string;
+  actor: { username: string; user_id: string };
+  occurred_at: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Records an event in the outbox. Call inside the transaction that makes the
+ * change. Writes nothing when no webhook of the package wants this event (a new
+ * package has none), so the outbox only grows for packages that use webhooks.
+ */
+export async function recordEvent(tx: Tx, actor: AuthContext, input: EventInput): Promise<void> {
+  const id = crypto.randomUUID();
+  const occurredAt = new Date();
+  const body: EventBody = {
+    id,
+    event: input.event,
+    package: input.packageName,
+    ...(input.version !== undefined ? { version: input.version } : {}),
+    actor: { username: actor.username, user_id: actor.userId },
+    occurred_at: occurredAt.toISOString(),
+    data: input.data,
+  };
+  await tx.execute(sql`
+    insert into webhook_events (id, package_id, event, version, actor_id, payload, created_at)
+    select ${id}::uuid, ${input.packageId}::uuid, ${input.event}::text, ${input.version ?? null}::text,
+      ${actor.userId}::uuid, ${JSON.stringify(body)}::text, ${occurredAt.toISOString()}::timestamptz
+    where exists (
+      select 1 from webhooks w where w.package_id = ${input.packageId}::uuid and ${input.event}::text = any(w.events)
+    )`);
+}
+
+export interface DeliveryMessage {
+  delivery_id: string;
+}
+
+/** Which undispatched events to take: those one user's request just recorded, or all (the sweeper). */
+export type DispatchScope = { actorId: string } | { all: true };
+
+const DISPATCH_BATCH = 100;
+const QUEUE_BATCH = 100;
+
+/**
+ * Turns undispatched events into deliveries and queue messages. Concurrent
+ * callers skip each other's locked rows; a delivery row exists at most once per
+ * (webhook, event), and only rows this call inserted are enqueued.
+ */
+export async function dispatchEvents(
+  db: Queryable,
+  queue: Queue,
+  scope: DispatchScope,
+): Promise<{ events: number; deliveries: number }> {
+  const filter = 'actorId' in scope ? sql`and actor_id = ${scope.actorId}::uuid` : sql``;
+  const result = await db.execute<{ events: number; ids: string[] }>(sql`
+    with picked as (
+      select id, package_id, event from webhook_events
+      where dispatched_at is null ${filter}
+      order by created_at
+      limit ${DISPATCH_BATCH}::int
+      for update skip locked
+    ), marked as (
+      update webhook_events e set dispatched_at = now() from picked where e.id = picked.id returning e.id
+    ), inserted as (
+      insert into webhook_deliveries (webhook_id, event_id)
+      select w.id, p.id from picked p join webhooks w on w.package_id = p.package_id and p.event = any(w.events)
+      on conflict (webhook_id, event_id) do nothing
+      returning id
+    )
+    select (select count(*) from marked)::int as events,
+      coalesce((select json_agg(id) from inserted), '[]'::json) as ids`);
+  const row = result.rows[0];
+  const ids = row?.ids ?? [];
+  await enqueueDeliveries(queue, ids);
+  return { events: Number(row?.events ?? 0), deliveries: ids.length };
+}
+
+export async function enqueueDeliveries(queue: Queue, deliveryIds: string[]): Promise<void> {
+  for (let i = 0; i < deliveryIds.length; i += QUEUE_BATCH) {
+    const chunk = deliveryIds.slice(i, i + QUEUE_BATCH);
+    await queue.sendBatch(
+      chunk.map((id) => ({ body: { delivery_id: id } satisfies DeliveryMessage, contentType: 'json' })),
+    );
+  }
+}

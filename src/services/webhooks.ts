@@ -1,0 +1,172 @@
+// Managing a package's webhooks (owners only) and reading their deliveries.
+// Reads are one statement each, the caller's role fetched alongside the rows so
+// "no such package" (404) and "not an owner" (403) need no extra round trip.
+import { and, count, eq, sql } from 'drizzle-orm';
+import type { Database, Queryable } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
+import { webhooks } from '../db/schema';
+import type { AuthContext } from '../env';
+import { conflict, forbidden, invalid, notFound } from '../errors';
+import { generateWebhookSecret, sealSecret } from '../lib/webhook-crypto';
+import { checkWebhookUrl, type UrlPolicy } from '../lib/webhook-url';
+import type { WebhookEventName } from './events';
+import { iso, lockPackage, roleOf } from './packages';
+
+/** Each webhook multiplies every event; a bound keeps one package from fanning out without limit. */
+export const MAX_WEBHOOKS_PER_PACKAGE = 10;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const ownersOnly = (name: string) => forbidden(`Only owners of "${name}" can manage its webhooks.`);
+const noPackage = (name: string) => notFound(`No package named "${name}".`);
+const noWebhook = (name: string) => notFound(`"${name}" has no such webhook.`);
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: WebhookEventName[];
+  created_at: string;
+  created_by: string;
+}
+
+const webhookJson = sql`json_build_object(
+  'id', w.id, 'url', w.url, 'events', w.events, 'created_at', ${iso('w.created_at')},
+  'created_by', coalesce(u.username, ''))`;
+
+export async function listWebhooks(db: Queryable, name: string, actor: AuthContext): Promise<WebhookView[]> {
+  const result = await db.execute<{ role: string | null; webhooks: WebhookView[] }>(sql`
+    select
+      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      coalesce((
+        select json_agg(${webhookJson} order by w.created_at, w.id)
+        from webhooks w left join users u on u.id = w.created_by
+        where w.package_id = p.id
+      ), '[]'::json) as webhooks
+    from packages p where p.name = ${name}`);
+  const row = result.rows[0];
+  if (!row) throw noPackage(name);
+  if (row.role !== 'owner') throw ownersOnly(name);
+  return row.webhooks;
+}
+
+export interface CreateWebhookInput {
+  url: string;
+  events: WebhookEventName[];
+}
+
+/** Creates a webhook with a fresh secret; the plain secret is returned once and stored only sealed. */
+export async function createWebhook(
+  db: Database,
+  deps: { sealingKey: CryptoKey; urlPolicy: UrlPolicy },
+  actor: AuthContext,
+  name: string,
+  input: CreateWebhookInput,
+): Promise<WebhookView & { secret: string }> {
+  const checked = checkWebhookUrl(input.url, deps.urlPolicy);
+  if (!checked.ok) throw invalid(`Refused webhook URL: ${checked.reason}`, { url: checked.reason });
+  const id = crypto.randomUUID();
+  const secret = generateWebhookSecret();
+  const sealed = await sealSecret(deps.sealingKey, secret, id);
+  try {
+    return await db.transaction(async (tx) => {
+      // Locked so the per-package bound holds under concurrent creates.
+      const pkg = await lockPackage(tx, name);
+      if (!pkg) throw noPackage(name);
+      if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') throw ownersOnly(name);
+      const [existing] = await tx.select({ n: count() }).from(webhooks).where(eq(webhooks.packageId, pkg.id));
+      if ((existing?.n ?? 0) >= MAX_WEBHOOKS_PER_PACKAGE) {
+        throw conflict(`"${name}" already has ${MAX_WEBHOOKS_PER_PACKAGE} webhooks; delete one first.`);
+      }
+      const [row] = await tx
+        .insert(webhooks)
+        .values({
+          id,
+          packageId: pkg.id,
+          url: checked.url,
+          events: input.events,
+          secretCiphertext: sealed,
+          createdBy: actor.userId,
+        })
+        .returning({ createdAt: webhooks.createdAt });
+      if (!row) throw new Error('webhook insert returned nothing');
+      return {
+        id,
+        url: checked.url,
+        events: input.events,
+        created_at: row.createdAt.toISOString(),
+        created_by: actor.username,
+        secret,
+      };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'webhooks_package_url_key')) {
+      throw conflict(`"${name}" already has a webhook for that URL.`, { url: checked.url });
+    }
+    throw err;
+  }
+}
+
+export async function deleteWebhook(db: Database, actor: AuthContext, name: string, webhookId: string): Promise<void> {
+  if (!UUID.test(webhookId)) throw noWebhook(name);
+  await db.transaction(async (tx) => {
+    const pkg = await lockPackage(tx, name);
+    if (!pkg) throw noPackage(name);
+    if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') throw ownersOnly(name);
+    const deleted = await tx
+      .delete(webhooks)
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.packageId, pkg.id)))
+      .returning({ id: webhooks.id });
+    if (deleted.length === 0) throw noWebhook(name);
+  });
+}
+
+export interface DeliveryView {
+  delivery_id: string;
+  event_id: string;
+  event: WebhookEventName;
+  version: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  created_at: string;
+  completed_at: string;
+  attempts: { attempt: number; started_at: string; duration_ms: number; status_code: number; error: string }[];
+}
+
+/** The webhook's most recent deliveries, newest first, each with every attempt. */
+export async function listDeliveries(
+  db: Queryable,
+  actor: AuthContext,
+  name: string,
+  webhookId: string,
+  limit: number,
+): Promise<DeliveryView[]> {
+  if (!UUID.test(webhookId)) throw noWebhook(name);
+  const result = await db.execute<{ role: string | null; found: boolean; deliveries: DeliveryView[] }>(sql`
+    select
+      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      exists (select 1 from webhooks w where w.id = ${webhookId} and w.package_id = p.id) as found,
+      coalesce((
+        select json_agg(json_build_object(
+          'delivery_id', d.id, 'event_id', d.event_id, 'event', e.event, 'version', coalesce(e.version, ''),
+          'status', d.status, 'created_at', ${iso('d.created_at')},
+          'completed_at', coalesce(${iso('d.completed_at')}, ''),
+          'attempts', coalesce((
+            select json_agg(json_build_object(
+              'attempt', a.attempt, 'started_at', ${iso('a.started_at')}, 'duration_ms', a.duration_ms,
+              'status_code', coalesce(a.status_code, 0), 'error', coalesce(a.error, '')
+            ) order by a.attempt)
+            from webhook_attempts a where a.delivery_id = d.id
+          ), '[]'::json)
+        ) order by d.created_at desc, d.id)
+        from (
+          select * from webhook_deliveries
+          where webhook_id = ${webhookId} and exists (select 1 from webhooks w where w.id = ${webhookId} and w.package_id = p.id)
+          order by created_at desc, id limit ${limit}::int
+        ) d join webhook_events e on e.id = d.event_id
+      ), '[]'::json) as deliveries
+    from packages p where p.name = ${name}`);
+  const row = result.rows[0];
+  if (!row) throw noPackage(name);
+  if (row.role !== 'owner') throw ownersOnly(name);
+  if (!row.found) throw noWebhook(name);
+  return row.deliveries;
+}
