@@ -2,7 +2,7 @@
 // its content address, then one transaction creates the package if needed,
 // inserts the immutable version, refreshes latest_version and writes the audit
 // row. A failure anywhere leaves nothing visible (at worst an unreferenced blob).
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
@@ -67,12 +67,32 @@ async function examine(meta: PublishMetadata, tarball: TarballSource, limits?: T
   }
 }
 
+/**
+ * The cheap refusals, in one read before any tarball work or upload: not an
+ * owner, version taken, lookalike name. The transaction checks all of them
+ * again; this only spares doomed publishes the inspection and an orphan blob.
+ */
+async function precheck(db: Database, actor: AuthContext, meta: PublishMetadata): Promise<void> {
+  const result = await db.read.execute<{ name: string; role: string | null; taken: boolean }>(sql`
+    select p.name,
+      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken
+    from packages p
+    where p.canonical_name = ${canonicalName(meta.name)}`);
+  const row = result.rows[0];
+  if (!row) return;
+  if (row.name !== meta.name) throw lookalike(meta.name, row.name);
+  if (!row.role) throw notMaintainer(meta.name);
+  if (row.taken) throw versionExists(meta.name, meta.version);
+}
+
 export async function publish(
   deps: PublishDeps,
   actor: AuthContext,
   meta: PublishMetadata,
   tarball: TarballSource,
 ): Promise<Published> {
+  await precheck(deps.db, actor, meta);
   const checked = await examine(meta, tarball, deps.limits);
   const r2Key = r2KeyFor(checked.checksum);
   // Content-addressed, so a retry or a twin upload rewrites the same bytes;
@@ -108,7 +128,7 @@ export async function publish(
         await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });
         created = true;
       } else if (!(await roleOf(tx, pkg.id, actor.userId))) {
-        throw forbidden(`You are not an owner or maintainer of "${meta.name}".`);
+        throw notMaintainer(meta.name);
       }
 
       // The package row is locked, so this check and the insert cannot race.
@@ -158,6 +178,11 @@ export async function publish(
   }
 }
 
+const notMaintainer = (name: string) => forbidden(`You are not an owner or maintainer of "${name}".`);
+
+const lookalike = (name: string, existing: string) =>
+  conflict(`The name "${name}" is too similar to the existing package "${existing}".`, { existing });
+
 const versionExists = (name: string, version: string) =>
   conflict(`${name} ${version} already exists; published versions are immutable, even after a yank.`, {
     name,
@@ -179,7 +204,7 @@ async function explainConflict(db: Database, err: unknown, meta: PublishMetadata
     if (existing === meta.name) {
       return conflict(`The package "${meta.name}" was created by a concurrent publish; retry.`, { existing });
     }
-    return conflict(`The name "${meta.name}" is too similar to the existing package "${existing}".`, { existing });
+    return lookalike(meta.name, existing);
   }
   return err;
 }
