@@ -1,4 +1,6 @@
-import { createRoute, type z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
 import { notFound } from '../errors';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -21,6 +23,8 @@ import { trendingPackages } from '../services/trending';
 
 /** How long /stats may be served from the edge cache (and by clients). */
 export const STATS_MAX_AGE_SECONDS = 60;
+/** Trending sums every download of the last 14 or 60 days; daily counts barely move in 5 minutes. */
+export const TRENDING_MAX_AGE_SECONDS = 300;
 
 const searchRoute = createRoute({
   method: 'get',
@@ -39,6 +43,9 @@ const trendingRoute = createRoute({
   path: '/packages/trending',
   tags: ['discovery'],
   summary: 'Packages growing fastest over a period',
+  description:
+    'trend_score = (current - previous) / sqrt(previous + 1) over the period and the one before it ' +
+    `(all: the all-time downloads). Cached for up to ${TRENDING_MAX_AGE_SECONDS} s.`,
   request: { query: TrendingQuery },
   responses: { 200: jsonResponse('Trending packages', TrendingReply), ...errorResponses(400) },
 });
@@ -71,21 +78,38 @@ const packageStatsRoute = createRoute({
   responses: { 200: jsonResponse('Package numbers', PackageStatsReply), ...errorResponses(404) },
 });
 
-type Stats = z.infer<typeof StatsReply>;
-
-/** Cache failures never fail the request: the numbers are cheap to recompute. */
-async function cachedStats(url: string, compute: () => Promise<Stats>, waitUntil: (p: Promise<unknown>) => void) {
-  const key = new Request(new URL('/api/v1/stats', url));
+/**
+ * Serves `compute()` from the data centre's cache for up to `maxAge` seconds
+ * and says how much of that is left, for the reply's Cache-Control. (The Cache
+ * API does nothing on *.workers.dev: there every request computes.) Cache
+ * faults never fail the request; the numbers can always be recomputed.
+ */
+async function edgeCached<T>(
+  c: Context<AppEnv, any, any>,
+  path: string,
+  maxAge: number,
+  compute: () => Promise<T>,
+): Promise<{ value: T; maxAge: number }> {
+  const key = new Request(new URL(path, c.req.url));
   const cache = caches.default;
   const hit = await cache.match(key).catch(() => undefined);
-  if (hit) return (await hit.json()) as Stats;
-  const stats = await compute();
-  const stored = new Response(JSON.stringify(stats), {
-    headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${STATS_MAX_AGE_SECONDS}` },
+  if (hit) {
+    const age = Math.floor((Date.now() - Number(hit.headers.get('x-stored-at'))) / 1000);
+    return { value: (await hit.json()) as T, maxAge: Math.max(0, Math.min(maxAge, maxAge - age)) };
+  }
+  const value = await compute();
+  const stored = new Response(JSON.stringify(value), {
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': `public, max-age=${maxAge}`,
+      'x-stored-at': String(Date.now()),
+    },
   });
-  waitUntil(cache.put(key, stored).catch(() => {}));
-  return stats;
+  c.executionCtx.waitUntil(cache.put(key, stored).catch(() => {}));
+  return { value, maxAge };
 }
+
+const cacheControl = (maxAge: number) => ({ 'Cache-Control': `public, max-age=${maxAge}` });
 
 /**
  * Discovery and numbers: /search, /stats, /packages/trending,
@@ -101,7 +125,13 @@ export const discoveryRoutes = createRouter()
   })
   .openapi(trendingRoute, async (c) => {
     const { period, limit } = c.req.valid('query');
-    return c.json({ packages: await trendingPackages(c.var.db.read, { period, limit }) }, 200);
+    const { value, maxAge } = await edgeCached(
+      c,
+      `/api/v1/packages/trending?period=${period}&limit=${limit}`,
+      TRENDING_MAX_AGE_SECONDS,
+      () => trendingPackages(c.var.db.read, { period, limit }),
+    );
+    return c.json({ packages: value }, 200, cacheControl(maxAge));
   })
   .openapi(categoryRoute, async (c) => {
     const category = c.req.valid('param').category.toLowerCase();
@@ -111,14 +141,11 @@ export const discoveryRoutes = createRouter()
     return c.json({ category, packages: page.packages, total: page.total, limit, offset }, 200);
   })
   .openapi(statsRoute, async (c) => {
-    const stats = await cachedStats(
-      c.req.url,
-      async () => ({ ...(await registryStats(c.var.db.read)), updated_at: new Date().toISOString() }),
-      (p) => c.executionCtx.waitUntil(p),
-    );
-    const age = Math.floor((Date.now() - Date.parse(stats.updated_at)) / 1000);
-    const maxAge = Math.min(STATS_MAX_AGE_SECONDS, Math.max(0, STATS_MAX_AGE_SECONDS - age));
-    return c.json(stats, 200, { 'Cache-Control': `public, max-age=${maxAge}` });
+    const { value, maxAge } = await edgeCached(c, '/api/v1/stats', STATS_MAX_AGE_SECONDS, async () => ({
+      ...(await registryStats(c.var.db.read)),
+      updated_at: new Date().toISOString(),
+    }));
+    return c.json(value, 200, cacheControl(maxAge));
   })
   .openapi(packageStatsRoute, async (c) => {
     const name = c.req.valid('param').name.toLowerCase();

@@ -43,15 +43,22 @@ export async function trendingPackages(
     return result.rows.map(normalise);
   }
   const days = PERIOD_DAYS[params.period];
+  // Summed per version first (index on day), then per package: the join to
+  // versions sees one row per version instead of one per version and day.
   const result = await db.execute<TrendingPackage>(sql`
     with today as (select (now() at time zone 'utc')::date as d),
-    counts as (
-      select v.package_id,
-        coalesce(sum(vd.count) filter (where vd.day > today.d - ${days}::int), 0) as current,
-        coalesce(sum(vd.count) filter (where vd.day <= today.d - ${days}::int), 0) as previous
+    per_version as (
+      select vd.version_id,
+        sum(vd.count) filter (where vd.day > today.d - ${days}::int) as current,
+        sum(vd.count) filter (where vd.day <= today.d - ${days}::int) as previous
       from today, version_downloads vd
-      join versions v on v.id = vd.version_id
       where vd.day > today.d - ${2 * days}::int
+      group by vd.version_id
+    ),
+    counts as (
+      select v.package_id, coalesce(sum(pv.current), 0) as current, coalesce(sum(pv.previous), 0) as previous
+      from per_version pv
+      join versions v on v.id = pv.version_id
       group by v.package_id
     )
     select p.name, p.latest_version as version, p.description,

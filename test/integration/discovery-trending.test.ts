@@ -107,6 +107,13 @@ describe('GET /packages/trending', () => {
     expect(await trending('?limit=2')).toHaveLength(2);
   });
 
+  it('may be cached for at most five minutes, and says so', async () => {
+    const { res } = await callJson('/packages/trending?period=month&limit=5');
+    const maxAge = Number(/^public, max-age=(\d+)$/.exec(res.headers.get('cache-control') ?? '')?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(300);
+  });
+
   it.each([
     ['unknown period', '?period=year', 'period'],
     ['empty period', '?period=', 'period'],
