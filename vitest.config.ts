@@ -23,7 +23,6 @@ const worker = (httpReads: boolean) =>
 
 export default defineConfig({
   test: {
-    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     // The Worker logs one JSON line per request; keep test output readable.
     onConsoleLog: (log) => !log.includes('"msg":"request"'),
@@ -31,17 +30,26 @@ export default defineConfig({
     // Both read paths stay tested: everything runs with HTTP reads (the deployed
     // default), and the integration tests run again on the WebSocket Pool. The
     // stand-in's own tests are about the HTTP endpoint, so they run once.
+    // globalSetup is per project (a root one would run once and be shared), so
+    // each read path gets its own Postgres and the two runs cannot see each
+    // other's rows in rankings and counts.
     projects: [
       {
         extends: true,
         plugins: [worker(true)],
-        test: { name: 'http-reads', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+        test: {
+          name: 'http-reads',
+          globalSetup: ['./test/global-setup.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+        },
       },
       {
         extends: true,
         plugins: [worker(false)],
         test: {
           name: 'ws-reads',
+          globalSetup: ['./test/global-setup.ts'],
           include: ['test/integration/**/*.test.ts'],
           // packages-fixtures publishes the real fixture names (fixed by their
           // raven.toml), which can exist only once in the shared database.
