@@ -307,7 +307,8 @@ export function createSqlOverHttp(options: SqlOverHttpOptions): SqlOverHttp {
     const headers = parseHeaders(req);
     const payload = parsePayload(await readBody(req));
     const result = await execute(poolFor(url), payload, headers);
-    const body = stringifyOutput(result);
+    // Raw text output (what the driver asks for) has no verbatim JSON documents in it.
+    const body = headers.rawOutput ? JSON.stringify(result) : stringifyOutput(result);
     if (Buffer.byteLength(body) > MAX_RESPONSE_BYTES) {
       throw new HttpError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
     }
