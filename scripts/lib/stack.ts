@@ -70,7 +70,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   log('migrations applied');
 
   const target = new URL(databaseUrl);
-  const proxy = await startWsProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  // Given the URL, the proxy opens warm connections for the SQL-over-HTTP stand-in before the first request.
+  const proxy = await startWsProxy({ host: target.hostname, port: Number(target.port || 5432), databaseUrl });
   // WEBHOOKS_ALLOW_LOCAL: on this machine webhooks may target http://127.0.0.1:<port> receivers.
   const vars = { WEBHOOKS_ALLOW_LOCAL: 'true', ...options.vars, DATABASE_URL: databaseUrl, WS_PROXY: proxy.address };
   const wrangler = spawn(
