@@ -23,7 +23,11 @@ const UNLIMITED = {
 };
 
 /** Each variant restarts wrangler with different vars over the same seeded data. */
-const VARIANTS: { name: string; vars: Record<string, string> }[] = [{ name: 'baseline', vars: {} }];
+const VARIANTS: { name: string; vars: Record<string, string> }[] = [
+  // Reads over Neon's HTTP mode (the default) against the per-request WebSocket Pool they replaced.
+  { name: 'http-reads', vars: { DB_HTTP_READS: 'true' } },
+  { name: 'ws-reads', vars: { DB_HTTP_READS: 'false' } },
+];
 
 interface Row extends LoadResult {
   variant: string;
@@ -149,6 +153,19 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
       read: false,
       run: () => load({ url: `${base}/health`, duration: DURATION, connections: CONNECTIONS }),
       sample: () => fetch(`${base}/health`),
+    },
+    // The limiter's cost: the same 404 with and without the /api/v1 middleware (one Durable Object call).
+    {
+      route: 'GET 404 outside /api/v1',
+      read: false,
+      run: () =>
+        load({ url: `${base}/nothing-here`, duration: DURATION, connections: CONNECTIONS, expect: (s) => s === 404 }),
+    },
+    {
+      route: 'GET 404 under /api/v1 (limiter)',
+      read: false,
+      run: () =>
+        load({ url: `${api}/nothing-here`, duration: DURATION, connections: CONNECTIONS, expect: (s) => s === 404 }),
     },
     {
       route: 'GET /packages/:name',
