@@ -8,6 +8,7 @@ import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
 import { latestVersion } from '../lib/versions';
 import { writeAudit } from './audit';
+import { recordEvent } from './events';
 
 export const iso = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -179,6 +180,8 @@ export function setYanked(db: Database, actor: AuthContext, name: string, versio
       .returning({ yankedAt: versions.yankedAt });
     await refreshLatest(tx, pkg.id);
     await writeAudit(tx, actor, { action: yanked ? 'yank' : 'unyank', packageId: pkg.id, version });
+    const data = { yanked, yanked_at: after?.yankedAt?.toISOString() ?? '' };
+    await recordEvent(tx, actor, { event: 'package.yanked', packageId: pkg.id, packageName: pkg.name, version, data });
     return { yankedAt: after?.yankedAt ?? null };
   });
 }

@@ -15,6 +15,7 @@ import { checksumOf, inspectTarball, TarballError, type TarballLimits } from '..
 import { isPrerelease } from '../lib/versions';
 import type { PublishMetadata } from '../schemas/packages';
 import { writeAudit } from './audit';
+import { recordEvent } from './events';
 import { lockPackage, refreshLatest, roleOf } from './packages';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
@@ -163,6 +164,14 @@ export async function publish(
         packageId: pkg.id,
         version: meta.version,
         details: { checksum: checked.checksum, size_bytes: checked.size, new_package: created },
+      });
+      const data = { checksum: checked.checksum, size_bytes: checked.size };
+      await recordEvent(tx, actor, {
+        event: 'package.published',
+        packageId: pkg.id,
+        packageName: meta.name,
+        version: meta.version,
+        data,
       });
       return {
         packageId: pkg.id,
