@@ -4,7 +4,11 @@
 import pg from 'pg';
 
 export class StatementCounter {
-  private constructor(private readonly client: pg.Client) {}
+  private readonly client: pg.Client;
+
+  private constructor(client: pg.Client) {
+    this.client = client;
+  }
 
   static async connect(databaseUrl: string): Promise<StatementCounter> {
     const client = new pg.Client({ connectionString: databaseUrl });
