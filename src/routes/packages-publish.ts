@@ -3,6 +3,7 @@
 // metadata is checked with zod, and the service inspects and stores the tarball.
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
+import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
 import { currentUser, requireAuth } from '../middleware/auth';
 import { limitNewPackage } from '../middleware/rate-limit';
 import { createRouter, fieldErrors } from '../router';
@@ -18,10 +19,16 @@ const FORM_OVERHEAD_BYTES = 1024 * 1024;
 const tooLarge = (max: number) =>
   new ApiError('payload_too_large', `Tarballs are limited to ${max} bytes.`, { max_bytes: max });
 
-/** Parses the form from a body that errors as soon as it passes `limit` bytes. */
-async function readCappedForm(req: Request, limit: number, max: number): Promise<FormData> {
+/**
+ * Reads the parts from a body that errors as soon as it passes `limit` bytes,
+ * keeping the tarball as the chunks it arrived in (see src/lib/multipart.ts).
+ */
+async function readParts(req: Request, limit: number, max: number): Promise<MultipartPart[]> {
   const declared = Number(req.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(max);
+  const boundary = boundaryOf(req.headers.get('content-type'));
+  if (!boundary)
+    throw invalid('Publish takes multipart/form-data with a boundary.', { body: 'Expected multipart/form-data.' });
   if (!req.body) throw invalid('The publish body is empty.', { tarball: 'Required.' });
   let seen = 0;
   let exceeded = false;
@@ -37,27 +44,27 @@ async function readCappedForm(req: Request, limit: number, max: number): Promise
       },
     }),
   );
-  const contentType = req.headers.get('content-type') ?? '';
   try {
-    return await new Request(req.url, {
-      method: 'POST',
-      headers: { 'content-type': contentType },
-      body: capped,
-    }).formData();
-  } catch {
+    return await readMultipart(capped, boundary);
+  } catch (err) {
     if (exceeded) throw tooLarge(max);
-    throw invalid('The body is not valid multipart/form-data.', { body: 'Malformed multipart/form-data.' });
+    const why = err instanceof MultipartError ? err.message : 'The body could not be read.';
+    throw invalid(`The body is not valid multipart/form-data: ${why}`, { body: why });
   }
 }
 
-function readMetadata(form: FormData): PublishMetadata {
-  const raw = form.get('metadata') ?? form.get('manifest');
-  if (typeof raw !== 'string') {
-    throw invalid('A text part named "metadata" is required.', { metadata: 'Required (a JSON text part).' });
-  }
+function onlyPart(parts: MultipartPart[], name: string): MultipartPart | undefined {
+  const found = parts.filter((p) => p.name === name);
+  if (found.length > 1) throw invalid(`Only one "${name}" part is allowed.`, { [name]: 'Given more than once.' });
+  return found[0];
+}
+
+function readMetadata(parts: MultipartPart[]): PublishMetadata {
+  const part = onlyPart(parts, 'metadata') ?? onlyPart(parts, 'manifest');
+  if (!part) throw invalid('A text part named "metadata" is required.', { metadata: 'Required (a JSON text part).' });
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(partText(part));
   } catch {
     throw invalid('The metadata part is not valid JSON.', { metadata: 'Not valid JSON.' });
   }
@@ -88,17 +95,15 @@ export const publishRoutes = createRouter().openapi(publishRoute, async (c) => {
   // Scope first, so a token that may never publish costs no upload.
   if (!tokenAllows(auth, 'publish')) throw forbidden('This token lacks the "publish" scope.');
   const max = c.var.config.MAX_TARBALL_BYTES;
-  if (!/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) {
-    throw invalid('Publish takes multipart/form-data.', { body: 'Expected multipart/form-data.' });
-  }
-  const form = await readCappedForm(c.req.raw, max + FORM_OVERHEAD_BYTES, max);
-  const metadata = readMetadata(form);
-  const tarball = form.get('tarball');
-  if (!(tarball instanceof Blob)) {
+  const parts = await readParts(c.req.raw, max + FORM_OVERHEAD_BYTES, max);
+  const metadata = readMetadata(parts);
+  const part = onlyPart(parts, 'tarball');
+  if (!part || part.filename === null) {
     throw invalid('A file part named "tarball" is required.', { tarball: 'Required (a file part).' });
   }
-  if (tarball.size > max) throw tooLarge(max);
-  if (tarball.size === 0) throw invalid('The tarball is empty.', { tarball: 'Empty.' });
+  if (part.size > max) throw tooLarge(max);
+  if (part.size === 0) throw invalid('The tarball is empty.', { tarball: 'Empty.' });
+  const tarball = { size: part.size, stream: () => partStream(part) };
   if (!tokenAllows(auth, 'publish', metadata.name)) {
     throw forbidden(`This token may not publish "${metadata.name}".`);
   }
