@@ -125,6 +125,8 @@ async function prepare(api: string, variant: string): Promise<Setup> {
     if (res.status === 201) coldDownloads.push(`/api/v1/packages/${coldName}/${version}/download`);
   }
   const publishName = `bench-publish-${variant}`;
+  // The first version creates the package; racing creators would (rightly) get 409s.
+  await publish(api, token, await syntheticTarball(publishName, '0.0.1', 1024));
   const publishBodies = [];
   for (let i = 0; i < 60; i++) {
     const tarball = await syntheticTarball(publishName, `1.0.${i}`, 1024 * 1024);

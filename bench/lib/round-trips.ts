@@ -3,6 +3,9 @@
 // single-statement reads this is the number of database round trips.
 import pg from 'pg';
 
+// The flush transaction's statements (and its BEGIN/COMMIT, which single-statement reads never send).
+const FLUSH_PATTERN = '^(begin|commit|rollback)|download_flushes|version_downloads|"downloads" = ';
+
 export class StatementCounter {
   private readonly client: pg.Client;
 
@@ -21,11 +24,17 @@ export class StatementCounter {
     await this.client.query('select pg_stat_statements_reset()');
   }
 
-  /** Statements run since reset(), excluding this counter's own. */
+  /**
+   * Statements run since reset(), excluding this counter's own and the
+   * DownloadCounter's batched flushes, which run on an alarm rather than on the
+   * request path (counted separately by flushStatements()).
+   */
   async count(): Promise<number> {
     const { rows } = await this.client.query<{ n: string | null }>(
       `select sum(calls)::bigint as n from pg_stat_statements
-       where query not ilike '%pg_stat_statements%' and dbid = (select oid from pg_database where datname = current_database())`,
+       where query not ilike '%pg_stat_statements%' and query !~* $1
+         and dbid = (select oid from pg_database where datname = current_database())`,
+      [FLUSH_PATTERN],
     );
     return Number(rows[0]?.n ?? 0);
   }
