@@ -25,6 +25,8 @@ export function packageView(row: PackageRow) {
     downloads_last_month: Number(row.downloads_last_month),
     created_at: row.created_at,
     updated_at: row.updated_at,
+    // Only when deprecated: a present key means deprecated, so no null ever reaches the CLI.
+    ...(row.deprecated ? { deprecated: row.deprecated } : {}),
   };
 }
 

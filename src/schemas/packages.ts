@@ -151,6 +151,10 @@ export const PackageReply = z
     downloads_last_month: z.number().int().nonnegative(),
     created_at: Timestamp,
     updated_at: Timestamp,
+    deprecated: z
+      .object({ message: z.string(), deprecated_at: Timestamp })
+      .optional()
+      .openapi({ description: 'Present only while the package is deprecated.' }),
   })
   .openapi('Package');
 

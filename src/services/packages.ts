@@ -30,6 +30,7 @@ export type PackageRow = {
   updated_at: string;
   owner: { username: string; user_id: string } | null;
   versions: { version: string; yanked: boolean }[];
+  deprecated: { message: string; deprecated_at: string } | null;
 };
 
 /** A package page: package, first owner, every version and both download totals in one statement. */
@@ -45,6 +46,8 @@ export async function findPackage(db: Queryable, name: string): Promise<PackageR
         where v.package_id = p.id and d.day > (now() at time zone 'UTC')::date - 30
       ), 0) as downloads_last_month,
       ${iso('p.created_at')} as created_at, ${iso('p.updated_at')} as updated_at,
+      case when p.deprecated_at is not null then json_build_object(
+        'message', coalesce(p.deprecation_message, ''), 'deprecated_at', ${iso('p.deprecated_at')}) end as deprecated,
       (
         select json_build_object('username', u.username, 'user_id', u.id)
         from package_owners o join users u on u.id = o.user_id
