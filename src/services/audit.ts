@@ -7,7 +7,17 @@ import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
 import { iso } from './packages';
 
-export type AuditAction = 'publish' | 'yank' | 'unyank' | 'owner.add' | 'owner.change' | 'owner.remove';
+export type AuditAction =
+  | 'publish'
+  | 'yank'
+  | 'unyank'
+  | 'owner.add'
+  | 'owner.change'
+  | 'owner.remove'
+  | 'deprecate'
+  | 'undeprecate'
+  | 'webhook.create'
+  | 'webhook.delete';
 
 export async function writeAudit(
   tx: Tx,

@@ -7,6 +7,7 @@ import type { Database } from '../db/client';
 import { packages } from '../db/schema';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
+import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { lockPackage, roleOf } from './packages';
 
@@ -39,6 +40,7 @@ export function setDeprecation(
     if (message === null) {
       if (!before) return null;
       await tx.update(packages).set({ deprecationMessage: null, deprecatedAt: null }).where(eq(packages.id, pkg.id));
+      await writeAudit(tx, actor, { action: 'undeprecate', packageId: pkg.id, details: { message: before.message } });
       await recordEvent(tx, actor, {
         event: 'package.deprecated',
         packageId: pkg.id,
@@ -56,6 +58,11 @@ export function setDeprecation(
       .where(eq(packages.id, pkg.id))
       .returning({ deprecatedAt: packages.deprecatedAt });
     const deprecatedAt = after?.deprecatedAt ?? new Date();
+    await writeAudit(tx, actor, {
+      action: 'deprecate',
+      packageId: pkg.id,
+      details: { message, previous_message: before?.message ?? null },
+    });
     await recordEvent(tx, actor, {
       event: 'package.deprecated',
       packageId: pkg.id,

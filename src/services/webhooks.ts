@@ -9,6 +9,7 @@ import type { AuthContext } from '../env';
 import { conflict, forbidden, invalid, notFound } from '../errors';
 import { generateWebhookSecret, sealSecret } from '../lib/webhook-crypto';
 import { checkWebhookUrl, type UrlPolicy } from '../lib/webhook-url';
+import { writeAudit } from './audit';
 import type { WebhookEventName } from './events';
 import { iso, lockPackage, roleOf } from './packages';
 
@@ -89,6 +90,12 @@ export async function createWebhook(
         })
         .returning({ createdAt: webhooks.createdAt });
       if (!row) throw new Error('webhook insert returned nothing');
+      // The URL and events, never the secret.
+      await writeAudit(tx, actor, {
+        action: 'webhook.create',
+        packageId: pkg.id,
+        details: { webhook_id: id, url: checked.url, events: input.events },
+      });
       return {
         id,
         url: checked.url,
@@ -115,8 +122,13 @@ export async function deleteWebhook(db: Database, actor: AuthContext, name: stri
     const deleted = await tx
       .delete(webhooks)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.packageId, pkg.id)))
-      .returning({ id: webhooks.id });
-    if (deleted.length === 0) throw noWebhook(name);
+      .returning({ id: webhooks.id, url: webhooks.url });
+    if (!deleted[0]) throw noWebhook(name);
+    await writeAudit(tx, actor, {
+      action: 'webhook.delete',
+      packageId: pkg.id,
+      details: { webhook_id: webhookId, url: deleted[0].url },
+    });
   });
 }
 

@@ -97,6 +97,14 @@ describe('PUT and DELETE /packages/:name/deprecate', () => {
       [true, 'two'],
       [false, ''],
     ]);
+    // The audit trail agrees (newest first).
+    const audit = await callJson(`/packages/${name}/audit`, { token: owner.token });
+    const trail = audit.body.entries.filter((e: { action: string }) => e.action.includes('deprecate'));
+    expect(trail.map((e: { action: string; details: { message?: string } }) => [e.action, e.details.message])).toEqual([
+      ['undeprecate', 'two'],
+      ['deprecate', 'two'],
+      ['deprecate', 'one'],
+    ]);
   });
 
   it.each([

@@ -86,6 +86,18 @@ describe('creating a webhook', () => {
     expect(again.body.error).toBe('conflict');
   });
 
+  it('409 past 10 webhooks on one package', async () => {
+    const crowded = packageName('whk3');
+    await publishPackage(owner.token, crowded, '1.0.0');
+    for (let i = 0; i < 10; i++) await createWebhook(owner.token, crowded);
+    const { status, body } = await callJson(`/packages/${crowded}/webhooks`, {
+      token: owner.token,
+      json: { url: receiverEndpoint('eleventh').url },
+    });
+    expect(status).toBe(409);
+    expect(body.message).toMatch(/10 webhooks/);
+  });
+
   it.each([
     ['an unknown event', { events: ['package.exploded'] }, 'events.0'],
     ['an empty event list', { events: [] }, 'events'],
@@ -186,11 +198,18 @@ describe('who may manage webhooks', () => {
 });
 
 describe('deleting a webhook', () => {
-  it('removes it from the list; a second delete is 404', async () => {
+  it('removes it from the list; a second delete is 404; both ends are in the audit trail, the secret is not', async () => {
     const hook = await createWebhook(owner.token, name);
     const del = await callJson(`/packages/${name}/webhooks/${hook.id}`, { method: 'DELETE', token: owner.token });
     expect(del.status).toBe(200);
     expect(del.body).toEqual({ id: hook.id, deleted: true });
+    const audit = await callJson(`/packages/${name}/audit?limit=200`, { token: owner.token });
+    const mine = audit.body.entries.filter(
+      (e: { details: { webhook_id?: string } }) => e.details.webhook_id === hook.id,
+    );
+    expect(mine.map((e: { action: string }) => e.action)).toEqual(['webhook.delete', 'webhook.create']);
+    expect(mine[1].details).toEqual({ webhook_id: hook.id, url: hook.url, events: hook.events });
+    expect(JSON.stringify(audit.body)).not.toContain(hook.secret);
     const list = await callJson(`/packages/${name}/webhooks`, { token: owner.token });
     expect(list.body.webhooks.map((w: { id: string }) => w.id)).not.toContain(hook.id);
     const again = await callJson(`/packages/${name}/webhooks/${hook.id}`, { method: 'DELETE', token: owner.token });
