@@ -14,7 +14,7 @@ export default {
   async queue(batch, env) {
     await handleWebhookBatch(batch, env);
   },
-  async scheduled(_controller, env) {
-    await sweepWebhookOutbox(env);
+  async scheduled(controller, env) {
+    await sweepWebhookOutbox(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

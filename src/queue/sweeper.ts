@@ -1,20 +1,22 @@
 // The cron sweeper: the outbox's safety net. Events whose request died
 // between the database commit and dispatch are dispatched here, and pending
-// deliveries the queue never received (or lost) are sent to it again.
+// deliveries the queue never received (or lost) are sent to it again. Once an
+// hour it also forgets finished history older than HISTORY_DAYS.
 import { loadConfig } from '../config';
 import { createDatabase } from '../db/client';
-import { takeStaleDeliveries } from '../services/deliveries';
+import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
 
 export interface SweepResult {
   dispatched: number;
   resent: number;
+  pruned: number;
 }
 
 /** Dispatch batches are bounded; a backlog drains over several passes within one run. */
 const MAX_PASSES = 10;
 
-export async function sweepWebhookOutbox(env: Env): Promise<SweepResult> {
+export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): Promise<SweepResult> {
   const config = loadConfig(env);
   const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
     httpReads: config.DB_HTTP_READS,
@@ -29,10 +31,13 @@ export async function sweepWebhookOutbox(env: Env): Promise<SweepResult> {
     }
     const stale = await takeStaleDeliveries(db.read);
     await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
-    if (dispatched + stale.length > 0) {
-      console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', dispatched, resent: stale.length }));
+    // The sweep runs every minute; history is pruned on the hour's run only.
+    const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.read) : 0;
+    const result = { dispatched, resent: stale.length, pruned };
+    if (dispatched + stale.length + pruned > 0) {
+      console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', ...result }));
     }
-    return { dispatched, resent: stale.length };
+    return result;
   } finally {
     await db.close();
   }

@@ -143,6 +143,26 @@ async function reasonNotToSend(config: Config, claimed: Claimed): Promise<string
   }
 }
 
+/** How long finished deliveries (and their events and attempts) stay listed. */
+export const HISTORY_DAYS = 30;
+
+/**
+ * Forgets events older than HISTORY_DAYS whose deliveries are all final;
+ * deliveries and attempts go with them (cascade). Bounded per call.
+ */
+export async function pruneHistory(db: Queryable, limit = 1000): Promise<number> {
+  const result = await db.execute<{ id: string }>(sql`
+    delete from webhook_events where id in (
+      select e.id from webhook_events e
+      where e.created_at < now() - ${HISTORY_DAYS}::int * interval '1 day'
+        and e.dispatched_at is not null
+        and not exists (select 1 from webhook_deliveries d where d.event_id = e.id and d.status = 'pending')
+      limit ${limit}::int
+    )
+    returning id`);
+  return result.rows.length;
+}
+
 /**
  * Pending deliveries long past due and not leased: their queue message was
  * never sent or got lost. Marks them due now and returns them for re-sending.
