@@ -520,3 +520,26 @@ describe('authorisation', () => {
     expect((await callJson(`/packages/${name}`)).body.versions).toEqual(['1.0.0']);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every package route', async () => {
+    const { status, body } = await callJson('/openapi.json');
+    expect(status).toBe(200);
+    const paths = Object.keys(body.paths);
+    for (const path of [
+      '/api/v1/packages/publish',
+      '/api/v1/packages/{name}',
+      '/api/v1/packages/{name}/{version}',
+      '/api/v1/packages/{name}/{version}/download',
+      '/api/v1/packages/{name}/{version}/unyank',
+      '/api/v1/packages/{name}/owners',
+      '/api/v1/packages/{name}/owners/{username}',
+      '/api/v1/packages/{name}/audit',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    expect(Object.keys(body.paths['/api/v1/packages/publish'].post.requestBody.content)).toEqual([
+      'multipart/form-data',
+    ]);
+  });
+});
