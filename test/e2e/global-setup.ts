@@ -39,6 +39,8 @@ export default async function setup(project: TestProject) {
     const exited = new Promise((resolve) => dev.once('exit', resolve));
     process.kill(-dev.pid!, 'SIGTERM');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    dev.stdout?.destroy();
+    dev.stderr?.destroy();
     rmSync(stateDir, { recursive: true, force: true });
   };
 }
