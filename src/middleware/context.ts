@@ -7,6 +7,8 @@ import { createDatabase } from '../db/client';
 import type { AppEnv } from '../env';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+// Hono's c.json() says bare `application/json`; API.md's ground rules spell out the charset.
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
@@ -25,6 +27,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   } finally {
     c.header('X-Request-Id', requestId);
+    if (c.res.headers.get('content-type') === 'application/json') c.header('Content-Type', JSON_TYPE);
     c.executionCtx.waitUntil(db.close().catch(() => {}));
     console.log(
       JSON.stringify({

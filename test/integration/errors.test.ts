@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { call, callJson } from '../helpers/client';
+import { createUser } from '../helpers/factories';
 
 describe('the contract error body', () => {
   it('malformed JSON is a 400 invalid_request', async () => {
@@ -31,6 +32,25 @@ describe('the contract error body', () => {
     });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_request');
+  });
+
+  it('every JSON reply says application/json; charset=utf-8, errors included', async () => {
+    const user = await createUser('ct');
+    const replies = await Promise.all([
+      call(`/users/${user.username}`),
+      call('/users/me', { token: user.token }),
+      call('/search?q=raven'),
+      call('/search'),
+      call('/packages/no-such-package-here'),
+      call('/no-such-route'),
+      call('/users/me'),
+      call('/openapi.json'),
+      call('/health/ready'),
+    ]);
+    for (const res of replies) {
+      expect(res.headers.get('content-type'), res.url).toBe('application/json; charset=utf-8');
+      await res.arrayBuffer();
+    }
   });
 
   it('unknown routes are 404 not_found in JSON', async () => {
