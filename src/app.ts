@@ -4,7 +4,7 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import { isInvalidTextError } from './db/errors';
 import { ApiError, describeError, invalid, notFound, renderError } from './errors';
-import { bearer } from './middleware/auth';
+import { bearer, refuseBadToken } from './middleware/auth';
 import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
@@ -27,6 +27,7 @@ export function createApp() {
   const api = createRouter();
   api.use('*', bearer);
   api.use('*', rateLimit);
+  api.use('*', refuseBadToken);
   api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
   api.route('/users', userRoutes);

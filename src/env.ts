@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { Database } from './db/client';
+import type { ApiError } from './errors';
 
 /** Who is calling, resolved by the auth middleware from a verified, unrevoked token. */
 export interface AuthContext {
@@ -21,6 +22,8 @@ export interface AppEnv {
     db: Database;
     /** Set when a bearer token's signature checks out (no database work yet). */
     claims: { userId: string; tokenId: string } | undefined;
+    /** Set by bearer when a presented token fails verification; thrown after the rate limiter. */
+    tokenError: ApiError | undefined;
     /** Set by requireAuth once the token row is confirmed live. */
     auth: AuthContext | undefined;
   };

@@ -1,22 +1,36 @@
 // Two steps, so the rate limiter can key on the user without database work:
-//   bearer      - global: verifies a presented token's signature and claims (jose only);
-//   requireAuth - per route: confirms the token row is live, sets `auth`.
+//   bearer         - global: verifies a presented token's signature and claims (jose only);
+//   refuseBadToken - global, after the rate limiter: a token that failed verification is a 401,
+//                    but only once the request has counted against its client's anonymous
+//                    bucket (refusing it earlier let bad tokens bypass the per-IP limit);
+//   requireAuth    - per route: confirms the token row is live, sets `auth`.
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, AuthContext } from '../env';
-import { unauthenticated } from '../errors';
+import { type ApiError, unauthenticated } from '../errors';
 import { verifyToken } from '../lib/tokens';
 import { authenticateToken } from '../services/tokens';
 
 export const bearer = createMiddleware<AppEnv>(async (c, next) => {
   c.set('claims', undefined);
+  c.set('tokenError', await verifyBearer(c));
+  await next();
+});
+
+async function verifyBearer(c: Context<AppEnv>): Promise<ApiError | undefined> {
   const header = c.req.header('authorization');
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw unauthenticated('The Authorization header must be "Bearer <token>".');
-    const claims = await verifyToken(match[1], c.var.config.JWT_SECRET);
-    if (!claims) throw unauthenticated('The token is invalid or expired.');
-    c.set('claims', claims);
-  }
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) return unauthenticated('The Authorization header must be "Bearer <token>".');
+  const claims = await verifyToken(match[1], c.var.config.JWT_SECRET);
+  if (!claims) return unauthenticated('The token is invalid or expired.');
+  c.set('claims', claims);
+  return undefined;
+}
+
+export const refuseBadToken = createMiddleware<AppEnv>(async (c, next) => {
+  const error = c.get('tokenError');
+  if (error) throw error;
   await next();
 });
 

@@ -99,6 +99,20 @@ describe('anonymous requests', () => {
     );
   });
 
+  it('a request with a bad token counts against its IP like any anonymous request, then is a 401', async () => {
+    const vars = { RATE_LIMIT_ANON_PER_HOUR: '2' };
+    const headers = { 'cf-connecting-ip': uniqueIp(), authorization: 'Bearer rvn_not.a.jwt' };
+    for (const remaining of ['1', '0']) {
+      const res = await callWith(vars, `/users/${user.username}`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('x-ratelimit-limit')).toBe('2');
+      expect(res.headers.get('x-ratelimit-remaining')).toBe(remaining);
+      await res.arrayBuffer();
+    }
+    const refused = await expectRefusal(await callWith(vars, `/users/${user.username}`, { headers }), 2);
+    expect(refused.message).toMatch(/2 per hour/);
+  });
+
   it('two IPs do not share a bucket', async () => {
     const [a, b] = [uniqueIp(), uniqueIp()];
     await spend(bucketKeys.anon(a), 60, 60);
