@@ -104,6 +104,10 @@ export const readRoutes = createRouter()
     const cacheKey = new Request(`${url.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
     const cache = caches.default;
     const ifNoneMatch = c.req.header('if-none-match');
+    // Hono runs this handler for HEAD too and drops the body afterwards: a HEAD
+    // must not count as a download, fill the cache, or leave a tee'd R2 stream
+    // buffering a tarball nobody reads.
+    const headOnly = c.req.method === 'HEAD';
 
     const hit = await cache.match(cacheKey);
     if (hit) {
@@ -112,6 +116,10 @@ export const readRoutes = createRouter()
         await hit.body?.cancel();
         return notModified(checksum);
       }
+      if (headOnly) {
+        await hit.body?.cancel();
+        return new Response(null, { status: 200, headers: new Headers(hit.headers) });
+      }
       countDownload(c.env, c.executionCtx, name, version);
       return new Response(hit.body, { status: 200, headers: new Headers(hit.headers) });
     }
@@ -119,6 +127,9 @@ export const readRoutes = createRouter()
     const row = await findTarball(c.var.db.read, name, version);
     if (!row) throw notFound(`No version "${version}" of "${name}".`);
     if (ifNoneMatchHits(ifNoneMatch, row.checksum)) return notModified(row.checksum);
+    if (headOnly) {
+      return new Response(null, { status: 200, headers: tarballHeaders(name, version, row.checksum, row.sizeBytes) });
+    }
     const object = await c.env.TARBALLS.get(row.r2Key);
     if (!object) throw new Error(`tarball missing from R2: ${row.r2Key}`);
 

@@ -124,6 +124,40 @@ describe('GET /packages/:name/:version/download', () => {
   });
 });
 
+describe('HEAD /packages/:name/:version/download', () => {
+  it('answers the headers alone, cold or warm, and counts no download', async () => {
+    const user = await createUser('head');
+    const name = packageName('head');
+    const { tarball, body } = await publishPackage(user.token, name, '1.0.0');
+    const url = `/packages/${name}/1.0.0/download`;
+    const expectHeaders = async (res: Response) => {
+      expect(res.status).toBe(200);
+      expect(Object.fromEntries(res.headers)).toMatchObject({
+        'content-type': 'application/gzip',
+        'content-disposition': `attachment; filename="${name}-1.0.0.tar.gz"`,
+        'cache-control': 'public, max-age=31536000, immutable',
+        'content-length': String(tarball.byteLength),
+        etag: `"${body.checksum}"`,
+      });
+      expect((await res.arrayBuffer()).byteLength).toBe(0);
+    };
+    const revalidate = () => call(url, { method: 'HEAD', headers: { 'if-none-match': `"${body.checksum}"` } });
+    await expectHeaders(await call(url, { method: 'HEAD' }));
+    expect((await revalidate()).status).toBe(304);
+    // A HEAD neither fills the edge cache nor counts; the one GET does both.
+    expect(await caches.default.match(`${API}${url}`)).toBeUndefined();
+    const get = await call(url);
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(tarball);
+    await until('the cache entry', () => caches.default.match(`${API}${url}`));
+    await expectHeaders(await call(url, { method: 'HEAD' }));
+    expect((await revalidate()).status).toBe(304);
+    await waitForPending(name, 1);
+    await new Promise((r) => setTimeout(r, 200));
+    const counts = await countsOf(name);
+    expect(total(counts.pending) + total(counts.inFlight)).toBe(1);
+  });
+});
+
 describe('download counting', () => {
   it('counts every download, warm or cold, and the flush reaches version_downloads and the totals', async () => {
     const user = await createUser('count');
