@@ -54,6 +54,19 @@ describe('strings never null', () => {
   });
 });
 
+describe('404s with the contract body', () => {
+  it('an unknown package, and an unknown version of a known one', async () => {
+    const user = await createUser('nf');
+    const name = packageName('nf');
+    await publishPackage(user.token, name, '1.0.0');
+    for (const path of [`/packages/${name}-nope`, `/packages/${name}/9.9.9`, `/packages/${name}-nope/1.0.0`]) {
+      const { status, body } = await callJson(path);
+      expect(status, path).toBe(404);
+      expect(body).toEqual({ error: 'not_found', message: expect.any(String) });
+    }
+  });
+});
+
 describe('names are case-normalised on lookup (issue 3)', () => {
   it('owners, download, stats, yank and unyank find a package named in capitals', async () => {
     const user = await createUser('case');

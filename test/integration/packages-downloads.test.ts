@@ -109,6 +109,8 @@ describe('GET /packages/:name/:version/download', () => {
     expect(new Uint8Array(await warm.arrayBuffer())).toEqual(tarball);
     expect(warm.headers.get('etag')).toBe(`"${body.checksum}"`);
     expect(warm.headers.get('content-disposition')).toBe(`attachment; filename="${name}-1.0.0.tar.gz"`);
+    expect(warm.headers.get('content-type')).toBe('application/gzip');
+    expect(warm.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     // A query string does not bypass the cache.
     expect((await call(`${url}?x=1`)).status).toBe(200);
   });
