@@ -37,6 +37,15 @@ interface Row extends LoadResult {
 }
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
+/** Many clients, as in production: each request from its own IP, so each has its own rate-limit object. */
+const clientIp = () =>
+  `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+const manyClients = (path: string) => (req: { path: string; headers?: Record<string, string> }) => ({
+  ...req,
+  path,
+  headers: { ...req.headers, 'cf-connecting-ip': clientIp() },
+});
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 const words = ['forms', 'router', 'fetch', 'store', 'test', 'intl', 'widget', 'orm'];
 /** A seeded package name (seed.ts names package i `bench-<word i mod 8>-<i>`). */
 const benchPackage = () => {
@@ -167,7 +176,13 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
       route: 'GET 404 under /api/v1 (limiter)',
       read: false,
       run: () =>
-        load({ url: `${api}/nothing-here`, duration: DURATION, connections: CONNECTIONS, expect: (s) => s === 404 }),
+        load({
+          url: base,
+          duration: DURATION,
+          connections: CONNECTIONS,
+          setupRequest: (req) => manyClients('/api/v1/nothing-here')(req),
+          expect: (s) => s === 404,
+        }),
     },
     {
       route: 'GET /packages/:name',
@@ -177,7 +192,7 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
           url: base,
           duration: DURATION,
           connections: CONNECTIONS,
-          setupRequest: (req) => ({ ...req, path: `/api/v1/packages/${benchPackage()}` }),
+          setupRequest: (req) => manyClients(`/api/v1/packages/${benchPackage()}`)(req),
         }),
       sample: () => fetch(`${api}/packages/${benchPackage()}`),
     },
@@ -279,6 +294,7 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
     let statementsPerRequest: number | undefined;
     if (scenario.sample) {
       const samples = 20;
+      await settle(); // let the previous scenario's waitUntil work finish first
       await counter.reset();
       for (let i = 0; i < samples; i++) await scenario.sample().then((r) => r.arrayBuffer());
       statementsPerRequest = Math.round(((await counter.count()) / samples) * 100) / 100;

@@ -4,7 +4,7 @@
 import pg from 'pg';
 
 // The flush transaction's statements (and its BEGIN/COMMIT, which single-statement reads never send).
-const FLUSH_PATTERN = '^(begin|commit|rollback)|download_flushes|version_downloads|"downloads" = ';
+const FLUSH_PATTERN = '^(begin|commit|rollback)|download_flushes|insert into version_downloads';
 
 export class StatementCounter {
   private readonly client: pg.Client;
