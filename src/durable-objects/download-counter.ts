@@ -39,12 +39,19 @@ export class DownloadCounter extends DurableObject<Env> {
 
   /** Counts one download; `nowMs` exists for tests that need a given day. */
   async record(name: string, version: string, nowMs: number = Date.now()): Promise<void> {
+    await this.add(name, version, 1, nowMs);
+  }
+
+  /** Counts `count` downloads at once: what one isolate coalesced over a few hundred milliseconds. */
+  async add(name: string, version: string, count: number, nowMs: number = Date.now()): Promise<void> {
+    if (!Number.isSafeInteger(count) || count < 1) return;
     this.ctx.storage.sql.exec(
-      `INSERT INTO pending (day, name, version, count) VALUES (?, ?, ?, 1)
-       ON CONFLICT (day, name, version) DO UPDATE SET count = count + 1`,
+      `INSERT INTO pending (day, name, version, count) VALUES (?, ?, ?, ?)
+       ON CONFLICT (day, name, version) DO UPDATE SET count = count + excluded.count`,
       utcDay(nowMs),
       name,
       version,
+      count,
     );
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
   }

@@ -19,19 +19,46 @@ export function downloadCounterFor(env: Env, name: string) {
   return env.DOWNLOAD_COUNTER.get(env.DOWNLOAD_COUNTER.idFromName(`package:${name}`));
 }
 
+/** Downloads counted by this isolate and not yet handed over: package -> version -> count. */
+const coalescing = new Map<string, Map<string, number>>();
+
 /**
- * Counts one download off the request path. A lost count is logged, never
- * turned into a failed download.
+ * How long an isolate gathers downloads of one package before handing them to
+ * the package's counter in one call. A Durable Object call per download cost
+ * a warm (edge-cached) download half its throughput; gathering for a moment
+ * turns a burst of downloads into one call per version.
+ */
+export const COALESCE_MS = 250;
+
+/**
+ * Counts one download off the request path. The first download of a burst
+ * schedules the hand-over under its request's waitUntil, which keeps the
+ * isolate alive until the counts are with the Durable Object. A lost count is
+ * logged, never turned into a failed download.
  */
 export function countDownload(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, name: string, version: string) {
-  ctx.waitUntil(
-    downloadCounterFor(env, name)
-      .record(name, version)
-      .catch((err: unknown) => {
+  let versions = coalescing.get(name);
+  if (!versions) {
+    versions = new Map();
+    coalescing.set(name, versions);
+    ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, COALESCE_MS)).then(() => handOver(env, name)));
+  }
+  versions.set(version, (versions.get(version) ?? 0) + 1);
+}
+
+async function handOver(env: Env, name: string): Promise<void> {
+  const versions = coalescing.get(name);
+  coalescing.delete(name);
+  if (!versions) return;
+  const counter = downloadCounterFor(env, name);
+  await Promise.all(
+    [...versions].map(([version, count]) =>
+      counter.add(name, version, count).catch((err: unknown) => {
         console.error(
-          JSON.stringify({ level: 'error', msg: 'download not counted', name, version, error: String(err) }),
+          JSON.stringify({ level: 'error', msg: 'downloads not counted', name, version, count, error: String(err) }),
         );
       }),
+    ),
   );
 }
 
