@@ -51,14 +51,8 @@ export default defineConfig({
           name: 'ws-reads',
           globalSetup: ['./test/global-setup.ts'],
           include: ['test/integration/**/*.test.ts'],
-          // packages-fixtures publishes the real fixture names (fixed by their
-          // raven.toml), which can exist only once in the shared database.
           // rate-limit*: the limiter does no database work, so a second read path adds nothing.
-          exclude: [
-            'test/integration/sql-over-http.test.ts',
-            'test/integration/packages-fixtures.test.ts',
-            'test/integration/rate-limit*.test.ts',
-          ],
+          exclude: ['test/integration/sql-over-http.test.ts', 'test/integration/rate-limit*.test.ts'],
         },
       },
     ],

@@ -37,9 +37,9 @@ interface Row extends LoadResult {
 }
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
-/** Many clients, as in production: each request from its own IP, so each has its own rate-limit object. */
-const clientIp = () =>
-  `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+/** Many clients, as in production: a pool of 200 IPs, each with its own rate-limit object, each coming back. */
+const CLIENT_IPS = Array.from({ length: 200 }, (_, i) => `10.0.${i >> 8}.${(i & 255) + 1}`);
+const clientIp = () => pick(CLIENT_IPS);
 const manyClients = (path: string) => (req: { path: string; headers?: Record<string, string> }) => ({
   ...req,
   path,
