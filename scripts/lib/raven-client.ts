@@ -3,40 +3,16 @@
 // the way the real CLI does.
 import { gunzipSync } from 'node:zlib';
 import { unpackTar } from 'modern-tar';
-import { parse } from 'smol-toml';
+import { metadataFromToml, type PublishMetadata } from './cli-metadata.ts';
 
-export interface PublishMetadata {
-  name: string;
-  version: string;
-  authors: string[];
-  description: string | null;
-  license: string;
-  repository: string | null;
-  homepage: string | null;
-  keywords: string[];
-  dependencies: Record<string, unknown>;
-  dev_dependencies: Record<string, unknown>;
-}
+export type { PublishMetadata };
 
 /** The metadata the CLI derives from a package's raven.toml. */
 export async function metadataFromTarball(tarball: Uint8Array): Promise<PublishMetadata> {
   const entries = await unpackTar(gunzipSync(tarball));
   const manifest = entries.find((e) => e.header.name.replace(/^\.\//, '') === 'raven.toml');
   if (!manifest?.data) throw new Error('tarball has no raven.toml');
-  const toml = parse(new TextDecoder().decode(manifest.data)) as Record<string, any>;
-  const pkg = toml.package ?? {};
-  return {
-    name: pkg.name,
-    version: pkg.version,
-    authors: pkg.authors ?? [],
-    description: pkg.description ?? null,
-    license: pkg.license ?? '',
-    repository: pkg.repository ?? null,
-    homepage: pkg.homepage ?? null,
-    keywords: pkg.keywords ?? [],
-    dependencies: toml.dependencies ?? {},
-    dev_dependencies: toml['dev-dependencies'] ?? {},
-  };
+  return metadataFromToml(new TextDecoder().decode(manifest.data));
 }
 
 /**

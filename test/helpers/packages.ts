@@ -3,8 +3,8 @@
 // `<name>-<version>.tar.gz` with no Content-Type, built by hand so no runtime
 // FormData encoder adds headers the CLI does not send.
 import { packTar, type TarEntry } from 'modern-tar';
-import { parse } from 'smol-toml';
 import { inject } from 'vitest';
+import { metadataFromToml } from '../../scripts/lib/cli-metadata.ts';
 import { callJson } from './client';
 
 const encoder = new TextEncoder();
@@ -115,23 +115,7 @@ export function metadataFor(name: string, version: string, overrides: Partial<Me
   };
 }
 
-/** The metadata the CLI derives from a raven.toml. */
-export function metadataFromToml(tomlText: string): Metadata {
-  const doc = parse(tomlText) as Record<string, any>;
-  const pkg = doc.package ?? {};
-  return {
-    name: pkg.name,
-    version: pkg.version,
-    authors: pkg.authors ?? [],
-    description: pkg.description ?? null,
-    license: pkg.license ?? '',
-    repository: pkg.repository ?? null,
-    homepage: pkg.homepage ?? null,
-    keywords: pkg.keywords ?? [],
-    dependencies: doc.dependencies ?? {},
-    dev_dependencies: doc['dev-dependencies'] ?? {},
-  };
-}
+export { metadataFromToml };
 
 export interface MultipartOptions {
   /** The metadata part's name: the CLI says `metadata`, the spec `manifest`. */
