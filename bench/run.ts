@@ -153,6 +153,20 @@ async function prepare(api: string, variant: string): Promise<Setup> {
 
 async function measure(api: string, base: string, variant: string, setup: Setup, counter: StatementCounter) {
   const rows: Row[] = [];
+  /** A GET whose path varies per request, from a pool of client IPs; sampled for statements when it is a read. */
+  const fromManyClients = (route: string, path: () => string, read = true, status = 200) => ({
+    route,
+    read,
+    run: () =>
+      load({
+        url: base,
+        duration: DURATION,
+        connections: CONNECTIONS,
+        setupRequest: (req: { path: string; headers?: Record<string, string> }) => manyClients(path())(req),
+        expect: (s: number) => s === status,
+      }),
+    sample: read ? () => fetch(base + path()) : undefined,
+  });
   const scenarios: {
     route: string;
     read: boolean;
@@ -172,56 +186,16 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
       run: () =>
         load({ url: `${base}/nothing-here`, duration: DURATION, connections: CONNECTIONS, expect: (s) => s === 404 }),
     },
-    {
-      route: 'GET 404 under /api/v1 (limiter)',
-      read: false,
-      run: () =>
-        load({
-          url: base,
-          duration: DURATION,
-          connections: CONNECTIONS,
-          setupRequest: (req) => manyClients('/api/v1/nothing-here')(req),
-          expect: (s) => s === 404,
-        }),
-    },
-    {
-      route: 'GET /packages/:name',
-      read: true,
-      run: () =>
-        load({
-          url: base,
-          duration: DURATION,
-          connections: CONNECTIONS,
-          setupRequest: (req) => manyClients(`/api/v1/packages/${benchPackage()}`)(req),
-        }),
-      sample: () => fetch(`${api}/packages/${benchPackage()}`),
-    },
-    {
-      route: 'GET /packages/:name/:version',
-      read: true,
-      run: () =>
-        load({
-          url: base,
-          duration: DURATION,
-          connections: CONNECTIONS,
-          setupRequest: (req) =>
-            manyClients(`/api/v1/packages/${benchPackage()}/1.0.${Math.floor(Math.random() * 5)}`)(req),
-        }),
-      sample: () => fetch(`${api}/packages/${benchPackage()}/1.0.2`),
-    },
-    {
-      route: 'GET /search?q=',
-      read: true,
-      run: () =>
-        load({
-          url: base,
-          duration: DURATION,
-          connections: CONNECTIONS,
-          setupRequest: (req) =>
-            manyClients(`/api/v1/search?q=${pick([...words, 'rout', 'raven-fomrs', 'validation'])}`)(req),
-        }),
-      sample: () => fetch(`${api}/search?q=${pick(words)}`),
-    },
+    fromManyClients('GET 404 under /api/v1 (limiter)', () => '/api/v1/nothing-here', false, 404),
+    fromManyClients('GET /packages/:name', () => `/api/v1/packages/${benchPackage()}`),
+    fromManyClients(
+      'GET /packages/:name/:version',
+      () => `/api/v1/packages/${benchPackage()}/1.0.${Math.floor(Math.random() * 5)}`,
+    ),
+    fromManyClients(
+      'GET /search?q=',
+      () => `/api/v1/search?q=${pick([...words, 'rout', 'raven-fomrs', 'validation'])}`,
+    ),
     {
       route: 'GET download (warm cache)',
       read: true,

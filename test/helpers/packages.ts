@@ -4,7 +4,7 @@
 // FormData encoder adds headers the CLI does not send.
 import { packTar, type TarEntry } from 'modern-tar';
 import { inject } from 'vitest';
-import { metadataFromToml } from '../../scripts/lib/cli-metadata.ts';
+import { metadataFromToml, type PublishMetadata } from '../../scripts/lib/cli-metadata.ts';
 import { callJson } from './client';
 
 const encoder = new TextEncoder();
@@ -85,19 +85,8 @@ export async function makeTarball(
 
 export { dir as tarDir, file as tarFile };
 
-export interface Metadata {
-  name: string;
-  version: string;
-  authors: string[];
-  description: string | null;
-  license: string;
-  repository: string | null;
-  homepage: string | null;
-  keywords: string[];
-  dependencies: Record<string, unknown>;
-  dev_dependencies: Record<string, unknown>;
-  [extra: string]: unknown;
-}
+/** What the CLI sends, plus room for the odd fields tests add on purpose. */
+export type Metadata = PublishMetadata & { [extra: string]: unknown };
 
 export function metadataFor(name: string, version: string, overrides: Partial<Metadata> = {}): Metadata {
   return {

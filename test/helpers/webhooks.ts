@@ -2,20 +2,14 @@
 // 127.0.0.1), signature checks as a receiver would do them, and waiting for
 // the queue to deliver.
 import { inject } from 'vitest';
+import type { ReceivedRequest } from '../../scripts/lib/webhook-receiver.ts';
 import { callJson } from './client';
 import { unique } from './factories';
 
 // Typed by hand: the ProvidedContext augmentation in global-setup.ts does not reach vitest 5's re-export.
 export const receiverBase = () => (inject as unknown as (key: string) => string)('webhookReceiver');
 
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  received_at: string;
-  status: number;
-}
+export type { ReceivedRequest } from '../../scripts/lib/webhook-receiver.ts';
 
 /** A fresh receiver path (so tests never see each other's deliveries) and its full URL. */
 export function receiverEndpoint(prefix = 'hook'): { path: string; url: string } {
