@@ -3,6 +3,7 @@
 // metadata is checked with zod, and the service inspects and stores the tarball.
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
+import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
 import { currentUser, requireAuth } from '../middleware/auth';
 import { limitNewPackage } from '../middleware/rate-limit';
@@ -12,6 +13,9 @@ import { PublishBodyDoc, PublishMetadata, PublishReply } from '../schemas/packag
 import { publish } from '../services/publish';
 import { tokenAllows } from '../services/tokens';
 import { downloadUrl } from './packages-views';
+
+/** Real metadata nests 4 levels (dependencies -> name -> features -> item); room for unknown dependency keys. */
+const MAX_METADATA_DEPTH = 8;
 
 /** Room for the metadata part and multipart framing on top of the tarball cap. */
 const FORM_OVERHEAD_BYTES = 1024 * 1024;
@@ -68,6 +72,10 @@ function readMetadata(parts: MultipartPart[]): PublishMetadata {
   } catch {
     throw invalid('The metadata part is not valid JSON.', { metadata: 'Not valid JSON.' });
   }
+  // Before the schema, which passes unknown dependency keys through unchecked,
+  // and so before the upload: such metadata would only fail at the insert.
+  const problem = jsonProblem(json, MAX_METADATA_DEPTH);
+  if (problem) throw invalid(`Invalid metadata: ${problem.path}.`, { [problem.path]: problem.message });
   const parsed = PublishMetadata.safeParse(json);
   if (!parsed.success) {
     const fields = fieldErrors(parsed.error);
