@@ -9,6 +9,7 @@ import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
 import { rateLimit } from './middleware/rate-limit';
+import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
 import { authRoutes } from './routes/auth';
 import { deprecationRoutes } from './routes/deprecation';
@@ -22,6 +23,7 @@ export function createApp() {
   const app = createRouter();
 
   app.use('*', requestContext);
+  app.use('*', surfaceNonErrors);
   app.route('/health', healthRoutes);
 
   const api = createRouter();
