@@ -118,6 +118,14 @@ export async function publish(
   try {
     return await deps.db.transaction(async (tx) => {
       let pkg = await lockPackage(tx, meta.name);
+      if (!pkg) {
+        // No row to lock yet: first publishes of one name (or of lookalikes) queue
+        // here instead, so one creates the package and is charged the new-name
+        // limit, and the rest find it. Otherwise every racer was charged, and a
+        // burst of retries for one new name used up the user's hourly quota.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${canonicalName(meta.name)}))`);
+        pkg = await lockPackage(tx, meta.name);
+      }
       let created = false;
       if (!pkg) {
         await deps.beforeCreatePackage?.(meta.name);
