@@ -121,6 +121,40 @@ describe('parallel publishes', () => {
   });
 });
 
+describe('racing first publishes of a new name', () => {
+  it('20 of one version: one 201, nineteen 409s, and the new-name limit charged once', async () => {
+    const user = await createUser('first');
+    const name = packageName('first');
+    const tarballs = await Promise.all(Array.from({ length: 20 }, () => makeTarball(name, '1.0.0')));
+    const results = await Promise.all(tarballs.map((t) => publishRaw(user.token, metadataFor(name, '1.0.0'), t)));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses, JSON.stringify(results.map((r) => r.body))).toEqual([201, ...Array(19).fill(409)]);
+    expect(await versionRows(name)).toHaveLength(1);
+    // Only the publish that created the name counts against the 10 per hour.
+    for (let i = 0; i < 9; i++) await publishPackage(user.token, packageName('first'));
+    const eleventh = packageName('first');
+    const refused = await publishRaw(user.token, metadataFor(eleventh, '1.0.0'), await makeTarball(eleventh, '1.0.0'));
+    expect(refused.status).toBe(429);
+  });
+
+  it('10 different versions of a brand-new name at once all land', async () => {
+    const user = await createUser('first');
+    const name = packageName('first');
+    const versions = Array.from({ length: 10 }, (_, i) => `0.${i}.0`);
+    const results = await Promise.all(
+      versions.map(async (v) => publishRaw(user.token, metadataFor(name, v), await makeTarball(name, v))),
+    );
+    expect(
+      results.map((r) => r.status),
+      JSON.stringify(results.map((r) => r.body)),
+    ).toEqual(Array(10).fill(201));
+    expect(new Set(results.map((r) => r.body.package_id)).size).toBe(1);
+    expect((await callJson(`/packages/${name}`)).body.versions).toEqual(versions);
+    expect((await callJson(`/packages/${name}/owners`)).body.owners).toHaveLength(1);
+    await expectConsistent(name);
+  });
+});
+
 describe('parallel owner changes', () => {
   const put = (by: TestUser, name: string, username: string, role: string) =>
     callJson(`/packages/${name}/owners`, { method: 'PUT', token: by.token, json: { username, role } });
