@@ -11,3 +11,8 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     await database.close();
   }
 }
+
+/** Reads over SQL-over-HTTP: one fetch per statement and no socket to open, for assertions in tight loops. */
+export function httpDb(): Db {
+  return createDatabase(env.DATABASE_URL, env.WS_PROXY, { httpReads: true, httpEndpoint: env.NEON_HTTP_ENDPOINT }).read;
+}
