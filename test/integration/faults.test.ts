@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { API, call, callJson, uniqueIp } from '../helpers/client';
-import { withDb } from '../helpers/db';
+import { httpDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import {
   makeTarball,
@@ -26,6 +26,8 @@ import {
   publishRaw,
   sha256,
 } from '../helpers/packages';
+
+const db = httpDb();
 
 const DEAD_DATABASE_URL = env.DATABASE_URL.replace(/@[^/]+\//, '@127.0.0.1:1/');
 
@@ -91,12 +93,10 @@ function expectServerErrorBody(res: { status: number; text: string; body: any; r
 }
 
 async function rows(name: string): Promise<{ packages: number; versions: string[] }> {
-  const result = await withDb((db) =>
-    db.execute<{ packages: number; versions: string[] }>(sql`
+  const result = await db.execute<{ packages: number; versions: string[] }>(sql`
       select (select count(*)::int from packages where name = ${name}) as packages,
         coalesce((select array_agg(v.version order by v.version) from versions v
-          join packages p on p.id = v.package_id where p.name = ${name}), '{}') as versions`),
-  );
+          join packages p on p.id = v.package_id where p.name = ${name}), '{}') as versions`);
   return { packages: Number(result.rows[0]?.packages ?? 0), versions: result.rows[0]?.versions ?? [] };
 }
 
@@ -185,10 +185,8 @@ describe('R2 refusing the upload', () => {
     expectServerErrorBody(res, 'fault-r2-down-001');
     expect(await rows(name)).toEqual({ packages: 0, versions: [] });
     expect(await env.TARBALLS.head(await blobKey(tarball))).toBeNull();
-    const audit = await withDb((db) =>
-      db.execute<{ n: number }>(
-        sql`select count(*)::int as n from audit_log a join users u on u.id = a.actor_id where u.username = ${user.username}`,
-      ),
+    const audit = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from audit_log a join users u on u.id = a.actor_id where u.username = ${user.username}`,
     );
     expect(audit.rows[0]?.n).toBe(0);
     await expectRetryLands(user, name, '1.0.0', tarball);
