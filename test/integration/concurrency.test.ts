@@ -175,52 +175,46 @@ describe.concurrent('lane 2', () => {
     it('owners removing and demoting each other and themselves all at once never leave zero owners', async () => {
       const people = await Promise.all(Array.from({ length: 6 }, () => createUser('own')));
       const name = packageName('owners');
-      let lead = people[0] as TestUser;
+      const [lead, ...rest] = people as [TestUser, ...TestUser[]];
       await publishPackage(lead.token, name, '1.0.0');
-      let removals = 0;
+      // Four owners and two maintainers; in parallel too: the lead stays an owner.
+      const owners = [lead, ...rest.slice(0, 3)];
+      const maintainers = rest.slice(3);
+      const setup = await Promise.all([
+        ...owners.slice(1).map((o) => put(lead, name, o.username, 'owner')),
+        ...maintainers.map((m) => put(lead, name, m.username, 'maintainer')),
+      ]);
+      expect(setup.map((r) => r.status)).toEqual(Array(5).fill(200));
 
-      for (let round = 0; round < 2; round++) {
-        // Four owners (the lead, a survivor of the last round, among them) and two maintainers.
-        const owners = [lead, ...people.filter((p) => p !== lead).slice(0, 3)];
-        const maintainers = people.filter((p) => !owners.includes(p));
-        // In parallel too: the lead stays an owner, so every demotion here leaves one.
-        const setup = await Promise.all([
-          ...owners.slice(1).map((o) => put(lead, name, o.username, 'owner')),
-          ...maintainers.map((m) => put(lead, name, m.username, 'maintainer')),
-        ]);
-        expect(setup.map((r) => r.status)).toEqual(Array(5).fill(200));
-
-        // Every owner removes and demotes every owner (itself included); maintainers are
-        // promoted and removed alongside; maintainers try to remove owners too.
-        const ops = shuffle([
-          ...owners.flatMap((by) => owners.map((target) => () => del(by, name, target.username))),
-          ...owners.flatMap((by) => owners.map((target) => () => put(by, name, target.username, 'maintainer'))),
-          ...owners.flatMap((by) => maintainers.map((m) => () => del(by, name, m.username))),
-          ...owners.map((by) => () => put(by, name, (maintainers[0] as TestUser).username, 'owner')),
-          ...maintainers.flatMap((by) => owners.map((target) => () => del(by, name, target.username))),
-        ]);
-        const results = await Promise.all(ops.map((op) => op()));
-        for (const r of results) {
-          expect([200, 403, 404], JSON.stringify(r.body)).toContain(r.status);
-          if (r.status !== 200) expect(typeof r.body.error).toBe('string');
-        }
-        removals += results.filter((r) => r.status === 200 && r.body.removed === true).length;
-
-        const rows = await ownerRows(name);
-        expect(rows.filter((r) => r.role === 'owner').length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
-        const listed = (await callJson(`/packages/${name}/owners`)).body.owners;
-        expect(listed.map((o: { username: string; role: string }) => [o.username, o.role]).sort()).toEqual(
-          rows.map((r) => [r.username, r.role]).sort(),
-        );
-        // The package page names an owner, and one who really is an owner.
-        const page = (await callJson(`/packages/${name}`)).body;
-        expect(rows.find((r) => r.username === page.owner.username)?.role).toBe('owner');
-        // Every removal that answered 200 happened, once: one audit entry each.
-        const survivor = people.find((p) => p.username === page.owner.username) as TestUser;
-        const trail = (await callJson(`/packages/${name}/audit?limit=200`, { token: survivor.token })).body.entries;
-        expect(trail.filter((e: { action: string }) => e.action === 'owner.remove')).toHaveLength(removals);
-        lead = survivor;
+      // Every owner removes and demotes every owner (itself included); maintainers are
+      // promoted and removed alongside; maintainers try to remove owners too.
+      const ops = shuffle([
+        ...owners.flatMap((by) => owners.map((target) => () => del(by, name, target.username))),
+        ...owners.flatMap((by) => owners.map((target) => () => put(by, name, target.username, 'maintainer'))),
+        ...owners.flatMap((by) => maintainers.map((m) => () => del(by, name, m.username))),
+        ...owners.map((by) => () => put(by, name, (maintainers[0] as TestUser).username, 'owner')),
+        ...maintainers.flatMap((by) => owners.map((target) => () => del(by, name, target.username))),
+      ]);
+      const results = await Promise.all(ops.map((op) => op()));
+      for (const r of results) {
+        expect([200, 403, 404], JSON.stringify(r.body)).toContain(r.status);
+        if (r.status !== 200) expect(typeof r.body.error).toBe('string');
       }
+
+      const rows = await ownerRows(name);
+      expect(rows.filter((r) => r.role === 'owner').length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
+      const listed = (await callJson(`/packages/${name}/owners`)).body.owners;
+      expect(listed.map((o: { username: string; role: string }) => [o.username, o.role]).sort()).toEqual(
+        rows.map((r) => [r.username, r.role]).sort(),
+      );
+      // The package page names an owner, and one who really is an owner.
+      const page = (await callJson(`/packages/${name}`)).body;
+      expect(rows.find((r) => r.username === page.owner.username)?.role).toBe('owner');
+      // Every removal that answered 200 happened, once: one audit entry each.
+      const survivor = people.find((p) => p.username === page.owner.username) as TestUser;
+      const trail = (await callJson(`/packages/${name}/audit?limit=200`, { token: survivor.token })).body.entries;
+      const removals = results.filter((r) => r.status === 200 && r.body.removed === true).length;
+      expect(trail.filter((e: { action: string }) => e.action === 'owner.remove')).toHaveLength(removals);
     });
 
     it('two last owners removing each other at once: exactly one succeeds', async () => {
@@ -253,42 +247,44 @@ describe.concurrent('lane 2', () => {
       const name = packageName('yank');
       const versions = ['0.9.0', '1.0.0', '1.1.0', '1.2.0-beta.1', '2.0.0', '2.1.0-rc.1'];
       await Promise.all(versions.map((v) => publishPackage(user.token, name, v, { description: `version ${v}` })));
+      // Start from a mixed state, the latest release among the yanked.
+      for (const v of ['2.0.0', '1.2.0-beta.1']) {
+        expect((await callJson(`/packages/${name}/${v}`, { method: 'DELETE', token: user.token })).status).toBe(200);
+      }
 
-      for (let round = 0; round < 2; round++) {
-        const ops = shuffle(
-          Array.from({ length: 30 }, (_, i) => {
-            const v = versions[i % versions.length] as string;
-            return Math.random() < 0.5
-              ? () => callJson(`/packages/${name}/${v}`, { method: 'DELETE', token: user.token })
-              : () => callJson(`/packages/${name}/${v}/unyank`, { method: 'PUT', token: user.token });
-          }),
-        );
-        // New versions land in the middle of it all.
-        const extra = [`3.${round}.0`, `0.1.${round}`];
-        const [results, published] = await Promise.all([
-          Promise.all(ops.map((op) => op())),
-          Promise.all(
-            extra.map(async (v) =>
-              publishRaw(user.token, metadataFor(name, v, { description: `version ${v}` }), await makeTarball(name, v)),
-            ),
+      const ops = shuffle(
+        Array.from({ length: 30 }, (_, i) => {
+          const v = versions[i % versions.length] as string;
+          return Math.random() < 0.5
+            ? () => callJson(`/packages/${name}/${v}`, { method: 'DELETE', token: user.token })
+            : () => callJson(`/packages/${name}/${v}/unyank`, { method: 'PUT', token: user.token });
+        }),
+      );
+      // New versions land in the middle of it all.
+      const extra = ['3.0.0', '0.1.0'];
+      const [results, published] = await Promise.all([
+        Promise.all(ops.map((op) => op())),
+        Promise.all(
+          extra.map(async (v) =>
+            publishRaw(user.token, metadataFor(name, v, { description: `version ${v}` }), await makeTarball(name, v)),
           ),
-        ]);
-        versions.push(...extra);
-        expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
-        expect(published.map((r) => r.status)).toEqual([201, 201]);
-        const rows = await expectConsistent(name);
+        ),
+      ]);
+      versions.push(...extra);
+      expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
+      expect(published.map((r) => r.status)).toEqual([201, 201]);
+      const rows = await expectConsistent(name);
 
-        // Only real changes are audited, so per version the yanks and unyanks alternate:
-        // one more yank than unyank exactly when the version ends yanked.
-        const audit = (await callJson(`/packages/${name}/audit?limit=200`, { token: user.token })).body.entries as {
-          action: string;
-          version: string;
-        }[];
-        for (const r of rows) {
-          const yanks = audit.filter((e) => e.version === r.version && e.action === 'yank').length;
-          const unyanks = audit.filter((e) => e.version === r.version && e.action === 'unyank').length;
-          expect(yanks - unyanks, r.version).toBe(r.yanked ? 1 : 0);
-        }
+      // Only real changes are audited, so per version the yanks and unyanks alternate:
+      // one more yank than unyank exactly when the version ends yanked.
+      const audit = (await callJson(`/packages/${name}/audit?limit=200`, { token: user.token })).body.entries as {
+        action: string;
+        version: string;
+      }[];
+      for (const r of rows) {
+        const yanks = audit.filter((e) => e.version === r.version && e.action === 'yank').length;
+        const unyanks = audit.filter((e) => e.version === r.version && e.action === 'unyank').length;
+        expect(yanks - unyanks, r.version).toBe(r.yanked ? 1 : 0);
       }
     });
 
