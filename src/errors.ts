@@ -72,8 +72,16 @@ export function renderError(c: Context, err: unknown, requestId: string): Respon
  */
 export function describeError(err: unknown): { error: string; code?: string } {
   if (!(err instanceof Error)) return { error: String(err) };
-  const cause = err.cause instanceof Error ? err.cause : undefined;
-  const source = err.message.startsWith('Failed query') && cause ? cause : err;
-  const code = (source as { code?: unknown }).code;
-  return { error: `${source.name}: ${source.message}`, ...(typeof code === 'string' ? { code } : {}) };
+  if (err.message.startsWith('Failed query')) {
+    // Never drizzle's own message (it carries the parameters); the driver's cause, whatever its type.
+    const cause = err.cause as { name?: unknown; message?: unknown; type?: unknown; code?: unknown } | undefined;
+    const what = typeof cause?.message === 'string' ? cause.message : String(cause?.type ?? 'unknown cause');
+    const name = typeof cause?.name === 'string' ? cause.name : 'Error';
+    return {
+      error: `Failed query: ${name}: ${what}`,
+      ...(typeof cause?.code === 'string' ? { code: cause.code } : {}),
+    };
+  }
+  const code = (err as { code?: unknown }).code;
+  return { error: `${err.name}: ${err.message}`, ...(typeof code === 'string' ? { code } : {}) };
 }
