@@ -74,6 +74,30 @@ async function expectSignedDelivery(req: ReceivedRequest, hook: CreatedWebhook, 
   return JSON.parse(req.body);
 }
 
+/**
+ * A dispatched package.deprecated event with one delivery row, written straight
+ * into the database (no queue message), for the consumer and sweeper tests.
+ */
+async function arrangeDelivery(
+  hook: CreatedWebhook,
+  owner: TestUser,
+  name: string,
+  delivery: { overdue?: boolean } = {},
+): Promise<{ eventId: string; deliveryId: string }> {
+  return withDb(async (db) => {
+    const eventId = crypto.randomUUID();
+    const payload = JSON.stringify({ id: eventId, event: 'package.deprecated', package: name, data: {} });
+    await db.execute(sql`
+      insert into webhook_events (id, package_id, event, actor_id, payload, dispatched_at)
+      select ${eventId}, p.id, 'package.deprecated', ${owner.userId}, ${payload}, now() from packages p where p.name = ${name}`);
+    const nextAttempt = delivery.overdue ? sql`now() - interval '10 minutes'` : sql`now()`;
+    const r = await db.execute<{ id: string }>(sql`
+      insert into webhook_deliveries (webhook_id, event_id, next_attempt_at)
+      values (${hook.id}, ${eventId}, ${nextAttempt}) returning id`);
+    return { eventId, deliveryId: r.rows[0]!.id };
+  });
+}
+
 async function onlyDelivery(owner: TestUser, name: string, hook: CreatedWebhook) {
   const deliveries = await waitFor(async () => {
     const list = await deliveriesOf(owner.token, name, hook.id);
@@ -236,16 +260,7 @@ describe('retries', () => {
 describe('the queue consumer', () => {
   async function pendingDelivery() {
     const { owner, name, hook } = await ownedPackageWithWebhook();
-    const ids = await withDb(async (db) => {
-      const eventId = crypto.randomUUID();
-      const payload = JSON.stringify({ id: eventId, event: 'package.deprecated', package: name, data: {} });
-      await db.execute(sql`
-        insert into webhook_events (id, package_id, event, actor_id, payload, dispatched_at)
-        select ${eventId}, p.id, 'package.deprecated', ${owner.userId}, ${payload}, now() from packages p where p.name = ${name}`);
-      const r = await db.execute<{ id: string }>(sql`
-        insert into webhook_deliveries (webhook_id, event_id) values (${hook.id}, ${eventId}) returning id`);
-      return { eventId, deliveryId: r.rows[0]!.id };
-    });
+    const ids = await arrangeDelivery(hook, owner, name);
     return { owner, name, hook, ...ids };
   }
 
@@ -389,18 +404,8 @@ describe('the outbox survives a failure between the commit and the queue send', 
 
   it('a delivery whose queue message was lost is sent again by the sweeper', async () => {
     const { owner, name, hook } = await ownedPackageWithWebhook();
-    const deliveryId = await withDb(async (db) => {
-      const eventId = crypto.randomUUID();
-      const payload = JSON.stringify({ id: eventId, event: 'package.deprecated', package: name, data: {} });
-      await db.execute(sql`
-        insert into webhook_events (id, package_id, event, actor_id, payload, dispatched_at)
-        select ${eventId}, p.id, 'package.deprecated', ${owner.userId}, ${payload}, now() from packages p where p.name = ${name}`);
-      // Dispatched (the delivery row exists) but the queue never got the message: long overdue.
-      const r = await db.execute<{ id: string }>(sql`
-        insert into webhook_deliveries (webhook_id, event_id, next_attempt_at)
-        values (${hook.id}, ${eventId}, now() - interval '10 minutes') returning id`);
-      return r.rows[0]!.id;
-    });
+    // Dispatched (the delivery row exists) but the queue never got the message: long overdue.
+    const { deliveryId } = await arrangeDelivery(hook, owner, name, { overdue: true });
     await sweep();
     const req = await expectExactlyOne(hook.path);
     expect(req.headers['x-raven-delivery']).toBe(deliveryId);
