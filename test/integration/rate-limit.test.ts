@@ -14,6 +14,7 @@ import type { RateLimiter } from '../../src/durable-objects/rate-limiter';
 import { bucketKeys } from '../../src/lib/rate-limit-rules';
 import { API, call, uniqueIp } from '../helpers/client';
 import { createUser, type TestUser, unique } from '../helpers/factories';
+import { expectRefusal, limitHeaders } from '../helpers/rate-limit';
 
 const limiterFor = (key: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
 
@@ -26,33 +27,6 @@ async function spend(key: string, limit: number, n: number): Promise<void> {
     return count;
   });
   expect(allowed).toBe(Math.min(n, limit));
-}
-
-function limitHeaders(res: Response) {
-  return {
-    limit: res.headers.get('x-ratelimit-limit'),
-    remaining: res.headers.get('x-ratelimit-remaining'),
-    reset: res.headers.get('x-ratelimit-reset'),
-  };
-}
-
-/** Asserts the contract's 429: body, Retry-After and X-RateLimit-* all agree. */
-async function expectRefusal(res: Response, limit: number) {
-  expect(res.status).toBe(429);
-  const body = (await res.json()) as { error: string; message: string; retry_after: number };
-  expect(body).toEqual({ error: 'rate_limit_exceeded', message: expect.any(String), retry_after: expect.any(Number) });
-  expect(body.message.length).toBeGreaterThan(0);
-  expect(Number.isInteger(body.retry_after)).toBe(true);
-  expect(body.retry_after).toBeGreaterThan(0);
-  expect(body.retry_after).toBeLessThanOrEqual(3660);
-  expect(res.headers.get('retry-after')).toBe(String(body.retry_after));
-  const headers = limitHeaders(res);
-  expect(headers.limit).toBe(String(limit));
-  expect(headers.remaining).toBe('0');
-  const now = Math.floor(Date.now() / 1000);
-  expect(Number(headers.reset)).toBeGreaterThanOrEqual(now + body.retry_after - 1);
-  expect(Number(headers.reset)).toBeLessThanOrEqual(now + body.retry_after + 1);
-  return body;
 }
 
 // The same app with other Worker variables (or a broken binding): loadConfig
