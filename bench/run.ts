@@ -13,7 +13,7 @@ import { SEED, seedDatabase, syntheticTarball } from './lib/seed.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'ravensone-packages');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'ravensone-packages');
 const UNLIMITED = {
   RATE_LIMIT_ANON_PER_HOUR: '100000000',
   RATE_LIMIT_AUTH_PER_HOUR: '100000000',

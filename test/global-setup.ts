@@ -18,7 +18,7 @@ declare module 'vitest' {
     wsProxy: string;
     /** The SQL-over-HTTP stand-in on the same proxy (neonConfig.fetchEndpoint). */
     neonHttpEndpoint: string;
-    /** Real CLI output from ../shared/fixtures: relative path -> base64 bytes (workerd cannot read the host disk). */
+    /** Real CLI output from test/fixtures: relative path -> base64 bytes (workerd cannot read the host disk). */
     packageFixtures: Record<string, string>;
     /** A local HTTP receiver webhook deliveries are sent to (scripts/lib/webhook-receiver.ts). */
     webhookReceiver: string;

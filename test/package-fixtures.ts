@@ -1,10 +1,10 @@
-// Node side (global setup): reads the real `raven pkg` fixtures from the shared
-// folder beside the repository so tests in workerd get their exact bytes.
+// Node side (global setup): reads the real `raven pkg` fixtures (test/fixtures/)
+// so tests in workerd get their exact bytes (workerd cannot read the host disk).
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/fixtures/ravensone-packages');
+export const FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures/ravensone-packages');
 
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -12,7 +12,7 @@ import { metadataFromTarball, publish } from '../../scripts/lib/raven-client.ts'
 import { ROOT } from '../../scripts/lib/stack.ts';
 import { cargoToNodeRange } from '../../src/lib/versions.ts';
 
-const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'ravensone-packages');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'ravensone-packages');
 const base = () => `${inject('registryUrl')}/api/v1`;
 
 // What the CLI's serde structs accept: strings are never null, counts are unsigned integers.
