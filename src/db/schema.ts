@@ -82,6 +82,8 @@ export const packages = pgTable(
     keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
     categories: text('categories').array().notNull().default(sql`'{}'::text[]`),
     readme: text('readme'),
+    /** The latest version's README as sanitised HTML (copied with `readme`). */
+    readmeHtml: text('readme_html'),
     /**
      * Highest non-yanked release (else highest non-yanked pre-release), kept by
      * publish/yank/unyank in the same transaction: semver order is computed in
@@ -136,6 +138,8 @@ export const versions = pgTable(
     dependencies: jsonb('dependencies').$type<Record<string, unknown>>().notNull().default({}),
     devDependencies: jsonb('dev_dependencies').$type<Record<string, unknown>>().notNull().default({}),
     readme: text('readme'),
+    /** The README rendered and sanitised once, at publish (src/lib/readme.ts); null until rendered. */
+    readmeHtml: text('readme_html'),
     /** `sha256:<hex>` of the tarball bytes. */
     checksum: text('checksum').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
