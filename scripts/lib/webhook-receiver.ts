@@ -1,13 +1,17 @@
 // A tiny webhook receiver for tests and local development: it records every
 // request to any path and answers 200, unless told to fail the next N requests
-// to a path (with a status, or by not answering within a delay).
+// to a path (with a status, or by not answering within a delay). Given a
+// path's webhook secret, it checks each request's X-Raven-Signature the way a
+// real receiver must (the reference verifier, against this machine's clock).
 //
 // Control and inspection (JSON):
-//   GET    /__requests?path=/p   -> {requests: [{method, path, headers, body, received_at, status}]}
+//   GET    /__requests?path=/p   -> {requests: [{method, path, headers, body, received_at, status, signature}]}
 //   POST   /__fail  {path, times, status?=500, delay_ms?=0}
-//   DELETE /__requests?path=/p   forget what /p received and any failure plan
+//   POST   /__secret {path, secret}  verify what /p receives from now on
+//   DELETE /__requests?path=/p   forget what /p received, any failure plan and its secret
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifySignature } from '../../src/lib/webhook-crypto.ts';
 
 export interface ReceivedRequest {
   method: string;
@@ -17,6 +21,8 @@ export interface ReceivedRequest {
   received_at: string;
   /** What the receiver answered (0: it never answered in time for the sender). */
   status: number;
+  /** `ok` or why verifySignature refused it; null when no secret was registered for the path. */
+  signature: string | null;
 }
 
 interface FailurePlan {
@@ -48,9 +54,16 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+async function checkSignature(secret: string | undefined, body: string, header: string | undefined) {
+  if (secret === undefined) return null;
+  const check = await verifySignature(secret, body, header);
+  return check.ok ? 'ok' : check.reason;
+}
+
 export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
   const received = new Map<string, ReceivedRequest[]>();
   const failures = new Map<string, FailurePlan>();
+  const secrets = new Map<string, string>();
 
   const server = createServer(async (req, res) => {
     try {
@@ -61,6 +74,7 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
         if (req.method === 'DELETE') {
           received.delete(path);
           failures.delete(path);
+          secrets.delete(path);
           return json(res, 200, { cleared: path });
         }
         return json(res, 200, { requests: received.get(path) ?? [] });
@@ -68,6 +82,11 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
       if (url.pathname === '/__fail' && req.method === 'POST') {
         const plan = JSON.parse(body) as { path: string; times: number; status?: number; delay_ms?: number };
         failures.set(plan.path, { times: plan.times, status: plan.status ?? 500, delayMs: plan.delay_ms ?? 0 });
+        return json(res, 200, { ok: true });
+      }
+      if (url.pathname === '/__secret' && req.method === 'POST') {
+        const { path, secret } = JSON.parse(body) as { path: string; secret: string };
+        secrets.set(path, secret);
         return json(res, 200, { ok: true });
       }
 
@@ -82,6 +101,7 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
         body,
         received_at: new Date().toISOString(),
         status: 200,
+        signature: await checkSignature(secrets.get(url.pathname), body, headers['x-raven-signature']),
       };
       const list = received.get(url.pathname) ?? [];
       list.push(record);

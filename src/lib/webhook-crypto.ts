@@ -5,7 +5,11 @@
 // with HKDF-SHA-256 from WEBHOOK_SECRET_KEY (or JWT_SECRET when that is unset),
 // with the webhook id as associated data so a sealed secret copied onto another
 // row does not open. A database dump alone reveals no secret.
-import { toHex } from './encoding';
+//
+// Deliveries are signed Stripe-style (signatureHeader) and verifySignature is
+// the reference check a receiver makes. Node runs this file too (the test
+// receiver, scripts/lib/webhook-receiver.ts), so its imports carry extensions.
+import { toHex } from './encoding.ts';
 
 export const SECRET_PREFIX = 'whsec_';
 const SEALED_VERSION = 'v1';
@@ -61,16 +65,85 @@ export async function openSecret(key: CryptoKey, sealedText: string, context: st
   return new TextDecoder().decode(plain);
 }
 
-/** `sha256=<hex HMAC-SHA256 of the exact body bytes, keyed with the webhook secret>`. */
-export async function signatureFor(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
+/** How far a delivery's `t` may be from the receiver's clock, either way. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const hmacKey = (secret: string, usage: 'sign' | 'verify') =>
+  crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+
+/**
+ * `X-Raven-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`,
+ * keyed with the webhook secret (its UTF-8 bytes, `whsec_` included). The
+ * timestamp is inside the MAC, so a captured delivery cannot be replayed later
+ * with a fresh `t`; each attempt is signed at the moment it is sent.
+ */
+export async function signatureHeader(
+  secret: string,
+  body: string,
+  timestamp: number = Math.floor(Date.now() / 1000),
+): Promise<string> {
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret, 'sign'),
+    new TextEncoder().encode(`${timestamp}.${body}`),
   );
-  return `sha256=${toHex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))}`;
+  return `t=${timestamp},v1=${toHex(mac)}`;
+}
+
+export type SignatureCheck =
+  | { ok: true; timestamp: number }
+  | { ok: false; reason: 'malformed_header' | 'signature_mismatch' | 'timestamp_too_old' | 'timestamp_in_future' };
+
+/**
+ * The reference receiver check. `rawBody` is the body exactly as received,
+ * before any JSON parsing. Accepts when any `v1` in the header (several appear
+ * while a secret is rotated) is the MAC of `<t>.<rawBody>` and `t` is within
+ * `toleranceSeconds` of `nowSeconds`. WebCrypto's verify compares in constant
+ * time; unknown keys (future schemes) are ignored.
+ */
+export async function verifySignature(
+  secret: string,
+  rawBody: string,
+  header: string | null | undefined,
+  options: { toleranceSeconds?: number; nowSeconds?: number } = {},
+): Promise<SignatureCheck> {
+  const parsed = parseSignatureHeader(header);
+  if (!parsed) return { ok: false, reason: 'malformed_header' };
+  const key = await hmacKey(secret, 'verify');
+  const signed = new TextEncoder().encode(`${parsed.t}.${rawBody}`);
+  let matched = false;
+  for (const mac of parsed.v1) {
+    // Every candidate is checked, so timing does not tell which one matched.
+    if (await crypto.subtle.verify('HMAC', key, mac, signed)) matched = true;
+  }
+  if (!matched) return { ok: false, reason: 'signature_mismatch' };
+  const timestamp = Number(parsed.t);
+  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const tolerance = options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
+  if (timestamp < now - tolerance) return { ok: false, reason: 'timestamp_too_old' };
+  if (timestamp > now + tolerance) return { ok: false, reason: 'timestamp_in_future' };
+  return { ok: true, timestamp };
+}
+
+/** Exactly one `t` (decimal seconds) and at least one well-formed `v1`; anything else is malformed. */
+function parseSignatureHeader(header: string | null | undefined): { t: string; v1: Uint8Array<ArrayBuffer>[] } | null {
+  if (!header || header.length > 4096) return null;
+  let t: string | undefined;
+  const v1: Uint8Array<ArrayBuffer>[] = [];
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (eq < 0) return null;
+    if (key === 't') {
+      if (t !== undefined || !/^[1-9][0-9]{0,11}$/.test(value)) return null;
+      t = value;
+    } else if (key === 'v1') {
+      if (!/^[0-9a-f]{64}$/i.test(value)) return null;
+      v1.push(Uint8Array.from(value.match(/../g)!, (h) => Number.parseInt(h, 16)));
+    }
+  }
+  return t !== undefined && v1.length > 0 ? { t, v1 } : null;
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Queryable } from '../db/client';
-import { openSecret, sealingKey, signatureFor } from '../lib/webhook-crypto';
+import { openSecret, sealingKey, signatureHeader } from '../lib/webhook-crypto';
 import { type AttemptOutcome, outcomeOf } from '../lib/webhook-retry';
 import { checkWebhookUrl } from '../lib/webhook-url';
 
@@ -123,7 +123,8 @@ export async function deliver(db: Queryable, config: Config, deliveryId: string)
       'X-Raven-Event': claimed.event,
       'X-Raven-Delivery': deliveryId,
       'X-Raven-Attempt': String(claimed.attempt),
-      'X-Raven-Signature': await signatureFor(refusal.secret, claimed.payload),
+      // Signed now, per attempt: receivers reject a `t` more than 5 minutes off their clock.
+      'X-Raven-Signature': await signatureHeader(refusal.secret, claimed.payload),
     },
     config.WEBHOOK_TIMEOUT_MS,
   );

@@ -1,8 +1,10 @@
 // Webhook tests: the receiver started by global-setup (real HTTP on
-// 127.0.0.1), signature checks as a receiver would do them, and waiting for
-// the queue to deliver.
+// 127.0.0.1; it verifies signatures itself once told a path's secret),
+// signature checks as a receiver would do them, and waiting for the queue to
+// deliver.
 import { inject } from 'vitest';
 import type { ReceivedRequest } from '../../scripts/lib/webhook-receiver.ts';
+import { verifySignature } from '../../src/lib/webhook-crypto';
 import { callJson } from './client';
 import { unique } from './factories';
 
@@ -59,20 +61,15 @@ export function waitForRequests(path: string, count = 1, timeoutMs = 15_000): Pr
   );
 }
 
-/** What a receiver does: HMAC-SHA256 the raw body with the secret and compare in constant time. */
+/** What a receiver does: the reference check (signature over `<t>.<body>`, `t` within 5 minutes). */
 export async function signatureMatches(secret: string, rawBody: string, header: string | undefined): Promise<boolean> {
-  if (!header?.startsWith('sha256=')) return false;
-  const hex = header.slice('sha256='.length);
-  if (!/^[0-9a-f]{64}$/.test(hex)) return false;
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['verify'],
-  );
-  const signature = Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
-  return crypto.subtle.verify('HMAC', key, signature, new TextEncoder().encode(rawBody));
+  return (await verifySignature(secret, rawBody, header)).ok;
+}
+
+/** From now on the receiver verifies what `path` receives with `secret` (ReceivedRequest.signature). */
+export async function verifyAt(path: string, secret: string): Promise<void> {
+  const res = await fetch(`${receiverBase()}/__secret`, { method: 'POST', body: JSON.stringify({ path, secret }) });
+  if (!res.ok) throw new Error(`receiver refused the secret: ${res.status}`);
 }
 
 export interface CreatedWebhook {
@@ -91,6 +88,7 @@ export async function createWebhook(token: string, name: string, events?: string
     json: { url: endpoint.url, ...(events ? { events } : {}) },
   });
   if (status !== 201) throw new Error(`webhook create failed: ${status} ${JSON.stringify(body)}`);
+  await verifyAt(endpoint.path, body.secret);
   return { ...body, path: endpoint.path };
 }
 
