@@ -36,6 +36,8 @@ const ConfigSchema = z.object({
   /** Backoff after failed attempt n is base * 4^(n-1) seconds, capped at 12 hours. */
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().int().nonnegative().default(30),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Events per package in any rolling hour that are delivered; the rest are dropped (src/services/events.ts). */
+  WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR: positiveInt(60),
   /** Seals stored webhook secrets (HKDF -> AES-GCM); empty means derive from JWT_SECRET. */
   WEBHOOK_SECRET_KEY: z
     .string()

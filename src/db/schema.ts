@@ -251,7 +251,8 @@ export const webhooks = pgTable(
  * The outbox: one row per package event, inserted in the same transaction as
  * the change it describes. `payload` is the exact JSON body every delivery
  * sends (text, so retries are byte-identical). `dispatched_at` is set once
- * deliveries exist for every webhook subscribed at dispatch time.
+ * deliveries exist for every webhook subscribed at dispatch time, or once the
+ * event is `dropped` by the per-package limit (src/services/events.ts).
  */
 export const webhookEvents = pgTable(
   'webhook_events',
@@ -266,10 +267,14 @@ export const webhookEvents = pgTable(
     payload: text('payload').notNull(),
     createdAt: createdAt(),
     dispatchedAt: tstz('dispatched_at'),
+    /** Over the per-package hourly limit at dispatch: no deliveries were made for it. */
+    dropped: boolean('dropped').notNull().default(false),
   },
   (t) => [
     // The sweeper's and the eager dispatch's scan: only undispatched rows are indexed.
     index('webhook_events_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`),
+    // The per-package limit counts a package's events of the last hour (at most the limit's worth of rows).
+    index('webhook_events_package_idx').on(t.packageId, t.createdAt),
     check(
       'webhook_events_event_known',
       sql`${t.event} in ('package.published', 'package.yanked', 'package.deprecated')`,

@@ -24,7 +24,7 @@ async function dispatchForActor(env: Env, config: Config, actorId: string): Prom
     httpEndpoint: config.NEON_HTTP_ENDPOINT,
   });
   try {
-    await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { actorId });
+    await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { actorId }, config.WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR);
   } catch (err) {
     console.error(
       JSON.stringify({ level: 'error', msg: 'webhook dispatch failed; the sweeper will retry', ...describeError(err) }),

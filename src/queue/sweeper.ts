@@ -25,7 +25,12 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
   try {
     let dispatched = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const { events, deliveries } = await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { all: true });
+      const { events, deliveries } = await dispatchEvents(
+        db.read,
+        env.WEBHOOK_QUEUE,
+        { all: true },
+        config.WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR,
+      );
       dispatched += deliveries;
       if (events === 0) break;
     }

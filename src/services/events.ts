@@ -73,38 +73,84 @@ export type DispatchScope = { actorId: string } | { all: true };
 const DISPATCH_BATCH = 100;
 const QUEUE_BATCH = 100;
 
+export interface DispatchResult {
+  events: number;
+  deliveries: number;
+  /** Events over the per-package limit: marked dropped, nothing sent. */
+  dropped: number;
+}
+
 /**
  * Turns undispatched events into deliveries and queue messages. Concurrent
  * callers skip each other's locked rows; a delivery row exists at most once per
  * (webhook, event), and only rows this call inserted are enqueued.
+ *
+ * The per-package limit: an event is dropped (recorded, never delivered) when
+ * its package already had `perPackagePerHour` events in the hour before it, so
+ * toggling deprecation or yank in a loop cannot make the registry send signed
+ * POSTs without bound; the action itself has long succeeded. Every event
+ * counts, dropped ones too, which makes the verdict a function of the stored
+ * events alone: whichever dispatcher (request or sweeper) judges an event, and
+ * however they race, the answer is the same and no rolling hour delivers more
+ * than the limit. The count stops at the limit, so it reads at most that many
+ * index entries per event.
  */
 export async function dispatchEvents(
   db: Queryable,
   queue: Queue,
   scope: DispatchScope,
-): Promise<{ events: number; deliveries: number }> {
+  perPackagePerHour: number,
+): Promise<DispatchResult> {
   const filter = 'actorId' in scope ? sql`and actor_id = ${scope.actorId}::uuid` : sql``;
-  const result = await db.execute<{ events: number; ids: string[] }>(sql`
+  const result = await db.execute<{ events: number; dropped: number; dropped_packages: string[]; ids: string[] }>(sql`
     with picked as (
-      select id, package_id, event from webhook_events
+      select id, package_id, event, created_at from webhook_events
       where dispatched_at is null ${filter}
       order by created_at
       limit ${DISPATCH_BATCH}::int
       for update skip locked
+    ), judged as (
+      select p.id, p.package_id, p.event, (
+        select count(*) from (
+          select 1 from webhook_events x
+          where x.package_id = p.package_id
+            and x.created_at > p.created_at - interval '1 hour'
+            and (x.created_at, x.id) < (p.created_at, p.id)
+          limit ${perPackagePerHour}::int
+        ) earlier
+      ) >= ${perPackagePerHour}::int as dropped
+      from picked p
     ), marked as (
-      update webhook_events e set dispatched_at = now() from picked where e.id = picked.id returning e.id
+      update webhook_events e set dispatched_at = now(), dropped = j.dropped
+      from judged j where e.id = j.id
+      returning e.id
     ), inserted as (
       insert into webhook_deliveries (webhook_id, event_id)
-      select w.id, p.id from picked p join webhooks w on w.package_id = p.package_id and p.event = any(w.events)
+      select w.id, j.id from judged j join webhooks w on w.package_id = j.package_id and j.event = any(w.events)
+      where not j.dropped
       on conflict (webhook_id, event_id) do nothing
       returning id
     )
     select (select count(*) from marked)::int as events,
+      (select count(*) from judged where dropped)::int as dropped,
+      coalesce((select json_agg(distinct package_id) from judged where dropped), '[]'::json) as dropped_packages,
       coalesce((select json_agg(id) from inserted), '[]'::json) as ids`);
   const row = result.rows[0];
   const ids = row?.ids ?? [];
+  const droppedPackages = row?.dropped_packages ?? [];
   await enqueueDeliveries(queue, ids);
-  return { events: Number(row?.events ?? 0), deliveries: ids.length };
+  if (droppedPackages.length > 0) {
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'webhook events over the per-package limit dropped',
+        limit_per_hour: perPackagePerHour,
+        dropped: Number(row?.dropped ?? 0),
+        package_ids: droppedPackages,
+      }),
+    );
+  }
+  return { events: Number(row?.events ?? 0), deliveries: ids.length, dropped: Number(row?.dropped ?? 0) };
 }
 
 export async function enqueueDeliveries(queue: Queue, deliveryIds: string[]): Promise<void> {

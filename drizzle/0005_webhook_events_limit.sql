@@ -1,0 +1,2 @@
+ALTER TABLE "webhook_events" ADD COLUMN "dropped" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "webhook_events_package_idx" ON "webhook_events" USING btree ("package_id","created_at");
