@@ -1,6 +1,8 @@
 // Secrets sealed at rest and signatures, with WebCrypto as workerd provides it.
 import { describe, expect, it } from 'vitest';
+import doc from '../../docs/webhooks.md?raw';
 import { verifyRavenSignature } from '../../scripts/lib/verify-webhook.mjs';
+import exampleSource from '../../scripts/lib/verify-webhook.mjs?raw';
 import {
   generateWebhookSecret,
   openSecret,
@@ -178,5 +180,9 @@ describe('the Node receiver example in docs/webhooks.md', () => {
     const old = await signatureHeader('whsec_old', body, t);
     expect(verifyRavenSignature(body, `${old},${header.slice(header.indexOf('v1='))}`, secret, t)).toBe(true);
     expect(verifyRavenSignature(body, old, secret, t)).toBe(false);
+  });
+
+  it('is quoted in the doc verbatim', () => {
+    expect(doc).toContain(exampleSource.trim());
   });
 });
