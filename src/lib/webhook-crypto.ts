@@ -132,9 +132,9 @@ function parseSignatureHeader(header: string | null | undefined): { t: string; v
   const v1: Uint8Array<ArrayBuffer>[] = [];
   for (const part of header.split(',')) {
     const eq = part.indexOf('=');
+    if (eq < 0) return null;
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
-    if (eq < 0) return null;
     if (key === 't') {
       if (t !== undefined || !/^[1-9][0-9]{0,11}$/.test(value)) return null;
       t = value;
