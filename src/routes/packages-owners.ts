@@ -7,6 +7,12 @@ import { currentUser, requireAuth } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import {
+  InvitationCancelledReply,
+  OwnerInvitedReply,
+  PackageInvitationParam,
+  PackageInvitationsReply,
+} from '../schemas/owners';
+import {
   AddOwnerBody,
   AuditQuery,
   AuditReply,
@@ -16,12 +22,6 @@ import {
   OwnerRemovedReply,
   OwnersReply,
 } from '../schemas/packages';
-import {
-  InvitationCancelledReply,
-  OwnerInvitedReply,
-  PackageInvitationParam,
-  PackageInvitationsReply,
-} from '../schemas/owners';
 import { listAudit } from '../services/audit';
 import { cancelInvitation, listPackageInvitations } from '../services/invitations';
 import { addOwner, listOwners, removeOwner } from '../services/owners';
@@ -111,7 +111,13 @@ export const ownerRoutes = createRouter()
     if (change.kind === 'invited') {
       const { username, role, invitationId, expiresAt } = change;
       return c.json(
-        { username, role, invitation_id: invitationId, status: 'pending' as const, expires_at: expiresAt.toISOString() },
+        {
+          username,
+          role,
+          invitation_id: invitationId,
+          status: 'pending' as const,
+          expires_at: expiresAt.toISOString(),
+        },
         202,
       );
     }

@@ -83,6 +83,7 @@ describe('inviting', () => {
     });
     expect(deprecate.status).toBe(403);
     expect((await packageInvitations(invitee.token, name)).status).toBe(403);
+    expect((await callJson(`/users/${invitee.username}`)).body.packages).toEqual([]);
 
     // Both sides see the pending invitation.
     const listed = await packageInvitations(owner.token, name);
@@ -119,6 +120,7 @@ describe('inviting', () => {
       [invitee.username, 'owner'],
     ]);
     await publishPackage(invitee.token, name, '2.0.0');
+    expect((await callJson(`/users/${invitee.username}`)).body.packages).toMatchObject([{ name, role: 'owner' }]);
     expect((await packageInvitations(owner.token, name)).body.invitations).toEqual([]);
     expect(await myInvitations(invitee)).toEqual([]);
     // Accepting twice is refused: the invitation is spent.
@@ -224,9 +226,9 @@ describe('answering', () => {
       expect(accepted.body).toEqual({ error: 'not_found', message: expect.any(String) });
       expect((await decline(user.token, enc)).status, id).toBe(404);
     }
-    expect(
-      (await callJson(`/users/me/invitations/${crypto.randomUUID()}/accept`, { method: 'POST' })).status,
-    ).toBe(401);
+    expect((await callJson(`/users/me/invitations/${crypto.randomUUID()}/accept`, { method: 'POST' })).status).toBe(
+      401,
+    );
   });
 
   it('an expired invitation is not listed and cannot be accepted or declined; a new invite works', async () => {
@@ -234,7 +236,9 @@ describe('answering', () => {
     const invitee = await createUser('exp');
     const { body } = await invite(owner.token, name, invitee.username, 'owner');
     await withDb((db) =>
-      db.execute(sql`update package_invitations set expires_at = now() - interval '1 second' where id = ${body.invitation_id}`),
+      db.execute(
+        sql`update package_invitations set expires_at = now() - interval '1 second' where id = ${body.invitation_id}`,
+      ),
     );
     expect(await myInvitations(invitee)).toEqual([]);
     expect((await packageInvitations(owner.token, name)).body.invitations).toEqual([]);
@@ -312,7 +316,7 @@ describe('cancelling', () => {
     await Promise.all(Array.from({ length: 6 }, round));
   });
 
-  it("removing an owner withdraws the invitations they sent, so they cannot come back through them", async () => {
+  it('removing an owner withdraws the invitations they sent, so they cannot come back through them', async () => {
     const { owner, name } = await ownedPackage('inviter');
     const rogue = await createUser('inviter');
     await addOwner(owner, name, rogue, 'owner');
