@@ -316,7 +316,7 @@ describe('cancelling', () => {
     await Promise.all(Array.from({ length: 6 }, round));
   });
 
-  it('removing an owner withdraws the invitations they sent, so they cannot come back through them', async () => {
+  it('removing or demoting an owner withdraws the invitations they sent, so they cannot come back through them', async () => {
     const { owner, name } = await ownedPackage('inviter');
     const rogue = await createUser('inviter');
     await addOwner(owner, name, rogue, 'owner');
@@ -328,6 +328,14 @@ describe('cancelling', () => {
     expect((await acceptInvitation(accomplice.token, body.invitation_id)).status).toBe(404);
     expect(await invitationStatus(body.invitation_id)).toBe('cancelled');
     expect(await owners(name)).toEqual([[owner.username, 'owner']]);
+
+    // Demotion to maintainer withdraws them too: only owners' invitations stand.
+    const demoted = await createUser('inviter');
+    await addOwner(owner, name, demoted, 'owner');
+    const second = await invite(demoted.token, name, accomplice.username, 'owner');
+    expect((await invite(owner.token, name, demoted.username, 'maintainer')).status).toBe(200);
+    expect((await acceptInvitation(accomplice.token, second.body.invitation_id)).status).toBe(404);
+    expect(await invitationStatus(second.body.invitation_id)).toBe('cancelled');
   });
 });
 
