@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth';
 import { deprecationRoutes } from './routes/deprecation';
 import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
+import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
@@ -32,6 +33,8 @@ export function createApp() {
   api.use('*', refuseBadToken);
   api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
+  // The invitee's side of package invitations (/users/me/invitations...).
+  api.route('/users', invitationRoutes);
   api.route('/users', userRoutes);
   // Before /packages: `trending` and `categories` must not be read as package names.
   api.route('/', discoveryRoutes);

@@ -181,6 +181,45 @@ export const packageOwners = pgTable(
   ],
 );
 
+/**
+ * Invitations to join a package as owner or maintainer: nobody becomes a member
+ * (listed, or able to act) without accepting. Resolved rows stay, with their
+ * status, so a late accept of a cancelled invitation is told apart from a race.
+ * At most one pending invitation per (package, user): the partial unique index,
+ * not a prior SELECT, is what keeps concurrent invites from making two.
+ */
+export const packageInvitations = pgTable(
+  'package_invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'maintainer'] }).notNull(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['pending', 'accepted', 'declined', 'cancelled', 'replaced'] })
+      .notNull()
+      .default('pending'),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+    resolvedAt: tstz('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('package_invitations_pending_key').on(t.packageId, t.userId).where(sql`${t.status} = 'pending'`),
+    // GET /users/me/invitations.
+    index('package_invitations_user_pending_idx').on(t.userId).where(sql`${t.status} = 'pending'`),
+    check('package_invitations_role', sql`${t.role} in ('owner', 'maintainer')`),
+    check(
+      'package_invitations_status',
+      sql`${t.status} in ('pending', 'accepted', 'declined', 'cancelled', 'replaced')`,
+    ),
+    check('package_invitations_resolved', sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
+  ],
+);
+
 /** Download counts per version per UTC day, written in batches by the DownloadCounter object. */
 export const versionDownloads = pgTable(
   'version_downloads',
@@ -357,5 +396,6 @@ export type ApiToken = typeof apiTokens.$inferSelect;
 export type Package = typeof packages.$inferSelect;
 export type Version = typeof versions.$inferSelect;
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];
+export type PackageInvitation = typeof packageInvitations.$inferSelect;
 export type Webhook = typeof webhooks.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

@@ -1,10 +1,17 @@
-// Owners (list, add or change role, remove) and the owners-only audit trail.
-// Registered before /{name}/{version} so `owners` and `audit` are never read as versions.
+// Owners (list, invite or change role, remove), the package's pending
+// invitations, and the owners-only audit trail. Registered before
+// /{name}/{version} so `owners`, `invitations` and `audit` are never read as versions.
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
 import { currentUser, requireAuth } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import {
+  InvitationCancelledReply,
+  OwnerInvitedReply,
+  PackageInvitationParam,
+  PackageInvitationsReply,
+} from '../schemas/owners';
 import {
   AddOwnerBody,
   AuditQuery,
@@ -16,6 +23,7 @@ import {
   OwnersReply,
 } from '../schemas/packages';
 import { listAudit } from '../services/audit';
+import { cancelInvitation, listPackageInvitations } from '../services/invitations';
 import { addOwner, listOwners, removeOwner } from '../services/owners';
 import { tokenAllows } from '../services/tokens';
 
@@ -32,11 +40,37 @@ const addRoute = createRoute({
   method: 'put',
   path: '/{name}/owners',
   tags: ['owners'],
-  summary: 'Add an owner or maintainer, or change a role (owners only)',
+  summary: "Invite an owner or maintainer (they join by accepting), or change a member's role at once (owners only)",
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   request: { params: NameParam, body: jsonBody(AddOwnerBody) },
-  responses: { 200: jsonResponse('Added', OwnerAddedReply), ...errorResponses(400, 401, 403, 404) },
+  responses: {
+    200: jsonResponse("A member's role changed", OwnerAddedReply),
+    202: jsonResponse('Invited; nothing changes until they accept (30 days)', OwnerInvitedReply),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const invitationsRoute = createRoute({
+  method: 'get',
+  path: '/{name}/invitations',
+  tags: ['owners'],
+  summary: "A package's pending invitations (owners only)",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: NameParam },
+  responses: { 200: jsonResponse('Pending invitations', PackageInvitationsReply), ...errorResponses(401, 403, 404) },
+});
+
+const cancelInvitationRoute = createRoute({
+  method: 'delete',
+  path: '/{name}/invitations/{invitation_id}',
+  tags: ['owners'],
+  summary: 'Cancel a pending invitation (owners only)',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: PackageInvitationParam },
+  responses: { 200: jsonResponse('Cancelled', InvitationCancelledReply), ...errorResponses(401, 403, 404) },
 });
 
 const removeRoute = createRoute({
@@ -73,8 +107,35 @@ export const ownerRoutes = createRouter()
     const name = c.req.valid('param').name.toLowerCase();
     const body = c.req.valid('json');
     if (!tokenAllows(auth, 'owners', name)) throw forbidden(`This token may not change the owners of "${name}".`);
-    const added = await addOwner(c.var.db, auth, name, body.username, body.role);
-    return c.json({ username: added.username, role: added.role, added_at: added.addedAt.toISOString() }, 200);
+    const change = await addOwner(c.var.db, auth, name, body.username, body.role);
+    if (change.kind === 'invited') {
+      const { username, role, invitationId, expiresAt } = change;
+      return c.json(
+        {
+          username,
+          role,
+          invitation_id: invitationId,
+          status: 'pending' as const,
+          expires_at: expiresAt.toISOString(),
+        },
+        202,
+      );
+    }
+    return c.json({ username: change.username, role: change.role, added_at: change.addedAt.toISOString() }, 200);
+  })
+  .openapi(invitationsRoute, async (c) => {
+    const auth = currentUser(c);
+    const name = c.req.valid('param').name.toLowerCase();
+    const invitations = await listPackageInvitations(c.var.db.read, name, auth);
+    return c.json({ invitations }, 200);
+  })
+  .openapi(cancelInvitationRoute, async (c) => {
+    const auth = currentUser(c);
+    const { name: rawName, invitation_id } = c.req.valid('param');
+    const name = rawName.toLowerCase();
+    if (!tokenAllows(auth, 'owners', name)) throw forbidden(`This token may not change the owners of "${name}".`);
+    await cancelInvitation(c.var.db, auth, name, invitation_id.toLowerCase());
+    return c.json({ invitation_id: invitation_id.toLowerCase(), cancelled: true as const }, 200);
   })
   .openapi(removeRoute, async (c) => {
     const auth = currentUser(c);

@@ -135,6 +135,7 @@ export const publishRoutes = createRouter().openapi(publishRoute, async (c) => {
       published_at: published.publishedAt.toISOString(),
       download_url: downloadUrl(c.req.url, published.name, published.version),
       checksum: published.checksum,
+      published_by: auth.username,
     },
     201,
   );

@@ -50,5 +50,7 @@ export function versionView(row: VersionRow, requestUrl: string) {
     downloads: Number(row.downloads),
     yanked: row.yanked,
     yanked_at: row.yanked_at,
+    // The publisher's username; "" once their account is gone (never null: the CLI reads strings strictly).
+    published_by: row.published_by,
   };
 }

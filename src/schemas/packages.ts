@@ -128,6 +128,7 @@ export const PublishReply = z
     published_at: Timestamp,
     download_url: z.string(),
     checksum: z.string(),
+    published_by: z.string().openapi({ description: 'Username of the publisher.' }),
   })
   .openapi('PublishReply');
 
@@ -178,6 +179,7 @@ export const VersionReply = z
     downloads: z.number().int().nonnegative(),
     yanked: z.boolean(),
     yanked_at: z.string(),
+    published_by: z.string().openapi({ description: 'Username of the publisher; "" if unknown (account deleted).' }),
   })
   .openapi('PackageVersion');
 

@@ -1,13 +1,16 @@
 // Owners and maintainers of a package. Owners have full control; maintainers
-// publish and yank. Changes lock the package row, so "never the last owner"
-// holds under concurrent removals.
+// publish and yank. Newcomers are invited (services/invitations.ts) and become
+// members only by accepting. Changes lock the package row, so "never the last
+// owner" holds under concurrent removals.
 import { and, count, eq, sql } from 'drizzle-orm';
-import type { Database, Queryable, Tx } from '../db/client';
+import type { Database, Queryable } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
 import { type OwnerRole, packageOwners, users } from '../db/schema';
 import type { AuthContext } from '../env';
-import { forbidden, notFound } from '../errors';
+import { conflict, forbidden, notFound } from '../errors';
 import { writeAudit } from './audit';
-import { iso, lockPackage, roleOf } from './packages';
+import { cancelInvitationsFrom, createInvitation } from './invitations';
+import { iso, lockForOwner, roleOf } from './packages';
 
 type OwnersRow = {
   owners: { username: string; user_id: string; role: OwnerRole; added_at: string }[];
@@ -24,15 +27,6 @@ export async function listOwners(db: Queryable, name: string) {
     ), '[]'::json) as owners
     from packages p where p.name = ${name}`);
   return result.rows[0]?.owners;
-}
-
-async function lockAsOwner(tx: Tx, name: string, actor: AuthContext) {
-  const pkg = await lockPackage(tx, name);
-  if (!pkg) throw notFound(`No package named "${name}".`);
-  if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') {
-    throw forbidden(`Only owners of "${name}" can change its owners.`);
-  }
-  return pkg;
 }
 
 async function findUser(tx: Queryable, username: string) {
@@ -54,38 +48,65 @@ async function ownerCount(tx: Queryable, packageId: string) {
 
 const lastOwner = (name: string) => forbidden(`That would leave "${name}" without an owner; add another owner first.`);
 
-/** Adds a user with a role, or changes the role of one already listed. */
-export function addOwner(db: Database, actor: AuthContext, name: string, username: string, role: OwnerRole) {
-  return db.transaction(async (tx) => {
-    const pkg = await lockAsOwner(tx, name, actor);
-    const user = await findUser(tx, username);
-    const previous = await roleOf(tx, pkg.id, user.id);
-    if (previous === 'owner' && role !== 'owner' && (await ownerCount(tx, pkg.id)) <= 1) throw lastOwner(name);
-    const [row] = await tx
-      .insert(packageOwners)
-      .values({ packageId: pkg.id, userId: user.id, role })
-      .onConflictDoUpdate({ target: [packageOwners.packageId, packageOwners.userId], set: { role } })
-      .returning({ addedAt: packageOwners.addedAt });
-    if (!row) throw new Error('owner upsert returned nothing');
-    if (previous !== role) {
-      await writeAudit(tx, actor, {
-        action: previous ? 'owner.change' : 'owner.add',
-        packageId: pkg.id,
-        details: { username: user.username, user_id: user.id, role, previous_role: previous ?? null },
-      });
+export type MemberChange =
+  | { kind: 'invited'; username: string; role: OwnerRole; invitationId: string; expiresAt: Date }
+  | { kind: 'member'; username: string; role: OwnerRole; addedAt: Date };
+
+/**
+ * Changes a member's role at once, or invites a non-member (who joins only by
+ * accepting). A concurrent invite of the same user would wait on the package
+ * lock; the unique index on pending invitations is the backstop.
+ */
+export async function addOwner(
+  db: Database,
+  actor: AuthContext,
+  name: string,
+  username: string,
+  role: OwnerRole,
+): Promise<MemberChange> {
+  try {
+    return await db.transaction(async (tx) => {
+      const pkg = await lockForOwner(tx, name, actor, 'change its owners');
+      const user = await findUser(tx, username);
+      const previous = await roleOf(tx, pkg.id, user.id);
+      if (!previous) {
+        const invited = await createInvitation(tx, actor, pkg, user, role);
+        return { kind: 'invited' as const, username: user.username, role, ...invited };
+      }
+      if (previous === 'owner' && role !== 'owner' && (await ownerCount(tx, pkg.id)) <= 1) throw lastOwner(name);
+      const [row] = await tx
+        .update(packageOwners)
+        .set({ role })
+        .where(and(eq(packageOwners.packageId, pkg.id), eq(packageOwners.userId, user.id)))
+        .returning({ addedAt: packageOwners.addedAt });
+      if (!row) throw new Error('owner update returned nothing');
+      if (previous !== role) {
+        if (previous === 'owner') await cancelInvitationsFrom(tx, actor, pkg.id, user.id);
+        await writeAudit(tx, actor, {
+          action: 'owner.change',
+          packageId: pkg.id,
+          details: { username: user.username, user_id: user.id, role, previous_role: previous },
+        });
+      }
+      return { kind: 'member' as const, username: user.username, role, addedAt: row.addedAt };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'package_invitations_pending_key')) {
+      throw conflict(`"${username}" was invited to "${name}" by a concurrent request; retry.`);
     }
-    return { username: user.username, role, addedAt: row.addedAt };
-  });
+    throw err;
+  }
 }
 
 export function removeOwner(db: Database, actor: AuthContext, name: string, username: string) {
   return db.transaction(async (tx) => {
-    const pkg = await lockAsOwner(tx, name, actor);
+    const pkg = await lockForOwner(tx, name, actor, 'change its owners');
     const user = await findUser(tx, username);
     const role = await roleOf(tx, pkg.id, user.id);
     if (!role) throw notFound(`"${username}" is not an owner or maintainer of "${name}".`);
     if (role === 'owner' && (await ownerCount(tx, pkg.id)) <= 1) throw lastOwner(name);
     await tx.delete(packageOwners).where(and(eq(packageOwners.packageId, pkg.id), eq(packageOwners.userId, user.id)));
+    if (role === 'owner') await cancelInvitationsFrom(tx, actor, pkg.id, user.id);
     await writeAudit(tx, actor, {
       action: 'owner.remove',
       packageId: pkg.id,

@@ -81,6 +81,7 @@ export type VersionRow = {
   downloads: string | number;
   yanked: boolean;
   yanked_at: string;
+  published_by: string;
 };
 
 export async function findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
@@ -89,8 +90,10 @@ export async function findVersion(db: Queryable, name: string, version: string):
       coalesce(v.repository, '') as repository, coalesce(v.homepage, '') as homepage,
       v.keywords, v.categories, v.dependencies, v.dev_dependencies,
       ${iso('v.published_at')} as published_at, v.checksum, v.size_bytes, v.downloads,
-      v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at
+      v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at,
+      coalesce(pub.username, '') as published_by
     from versions v join packages p on p.id = v.package_id
+    left join users pub on pub.id = v.published_by
     where p.name = ${name} and v.version = ${version}`);
   return result.rows[0];
 }
@@ -135,6 +138,14 @@ export async function lockForMaintainer(tx: Tx, name: string, actor: AuthContext
   const role = await roleOf(tx, pkg.id, actor.userId);
   if (!role) throw forbidden(`You are not an owner or maintainer of "${name}".`);
   return { ...pkg, role };
+}
+
+/** Locks the package and checks the caller is one of its owners (`what` completes "Only owners of x can ..."). */
+export async function lockForOwner(tx: Tx, name: string, actor: AuthContext, what: string) {
+  const pkg = await lockPackage(tx, name);
+  if (!pkg) throw notFound(`No package named "${name}".`);
+  if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') throw forbidden(`Only owners of "${name}" can ${what}.`);
+  return pkg;
 }
 
 /**

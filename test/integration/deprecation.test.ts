@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { call, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
+import { addOwner } from '../helpers/owners';
 import { packageName, publishPackage } from '../helpers/packages';
 import { createWebhook } from '../helpers/webhooks';
 
@@ -128,12 +129,7 @@ describe('PUT and DELETE /packages/:name/deprecate', () => {
 
   it('owners only: maintainers and strangers get 403, anonymous 401, unknown packages 404', async () => {
     const { owner, name } = await ownedPackage();
-    const added = await callJson(`/packages/${name}/owners`, {
-      method: 'PUT',
-      token: owner.token,
-      json: { username: maintainer.username, role: 'maintainer' },
-    });
-    expect(added.status).toBe(200);
+    await addOwner(owner, name, maintainer, 'maintainer');
     for (const user of [maintainer, stranger]) {
       const put = await deprecate(name, 'nope', user.token);
       expect(put.status).toBe(403);

@@ -74,6 +74,7 @@ describe('publishing the real fixture packages', () => {
         published_at: expect.stringMatching(ISO),
         download_url: `${API}/packages/${name}/${p.metadata.version}/download`,
         checksum: await sha256(p.bytes),
+        published_by: owner.username,
       });
     }
   });
@@ -140,6 +141,7 @@ describe('publishing the real fixture packages', () => {
         downloads: expect.any(Number),
         yanked: false,
         yanked_at: '',
+        published_by: owner.username,
       });
     }
     const forms = await callJson('/packages/raven-forms/1.0.0');

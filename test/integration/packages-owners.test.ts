@@ -2,12 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { callJson } from '../helpers/client';
 import { createUser, type TestUser } from '../helpers/factories';
+import { addOwner, invite as put } from '../helpers/owners';
 import { makeTarball, metadataFor, packageName, publishPackage, publishRaw } from '../helpers/packages';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-const addOwner = (token: string, name: string, username: string, role: string) =>
-  callJson(`/packages/${name}/owners`, { method: 'PUT', token, json: { username, role } });
 const removeOwner = (token: string, name: string, username: string) =>
   callJson(`/packages/${name}/owners/${username}`, { method: 'DELETE', token });
 const owners = async (name: string) => (await callJson(`/packages/${name}/owners`)).body.owners;
@@ -27,9 +26,8 @@ describe('owners', () => {
       { username: owner.username, user_id: owner.userId, role: 'owner', added_at: expect.stringMatching(ISO) },
     ]);
 
-    const added = await addOwner(owner.token, name, maint.username, 'maintainer');
-    expect(added.status).toBe(200);
-    expect(added.body).toEqual({ username: maint.username, role: 'maintainer', added_at: expect.stringMatching(ISO) });
+    const added = await addOwner(owner, name, maint, 'maintainer');
+    expect(added).toEqual({ package: name, role: 'maintainer', added_at: expect.stringMatching(ISO) });
     expect((await owners(name)).map((o: any) => [o.username, o.role])).toEqual([
       [owner.username, 'owner'],
       [maint.username, 'maintainer'],
@@ -38,7 +36,7 @@ describe('owners', () => {
     await publishPackage(maint.token, name, '1.1.0');
     expect((await callJson(`/packages/${name}/1.1.0`, { method: 'DELETE', token: maint.token })).status).toBe(200);
     const stranger = await createUser('str');
-    expect((await addOwner(maint.token, name, stranger.username, 'maintainer')).status).toBe(403);
+    expect((await put(maint.token, name, stranger.username, 'maintainer')).status).toBe(403);
     expect((await removeOwner(maint.token, name, owner.username)).status).toBe(403);
     expect((await owners(name)).length).toBe(2);
 
@@ -58,10 +56,10 @@ describe('owners', () => {
     const alone = await removeOwner(first.token, name, first.username);
     expect(alone.status).toBe(403);
     expect(alone.body.error).toBe('permission_denied');
-    expect((await addOwner(first.token, name, first.username, 'maintainer')).status).toBe(403);
+    expect((await put(first.token, name, first.username, 'maintainer')).status).toBe(403);
     expect((await owners(name)).length).toBe(1);
 
-    expect((await addOwner(first.token, name, second.username, 'owner')).status).toBe(200);
+    await addOwner(first, name, second, 'owner');
     const removed = await removeOwner(first.token, name, first.username);
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ username: first.username, removed: true });
@@ -78,10 +76,10 @@ describe('owners', () => {
     const other = await createUser('role');
     const name = packageName('role');
     await publishPackage(owner.token, name);
-    await addOwner(owner.token, name, other.username, 'maintainer');
-    const promoted = await addOwner(owner.token, name, other.username, 'owner');
+    await addOwner(owner, name, other, 'maintainer');
+    const promoted = await put(owner.token, name, other.username, 'owner');
     expect(promoted.status).toBe(200);
-    expect(promoted.body.role).toBe('owner');
+    expect(promoted.body).toEqual({ username: other.username, role: 'owner', added_at: expect.stringMatching(ISO) });
     expect((await owners(name)).map((o: any) => o.role)).toEqual(['owner', 'owner']);
   });
 
@@ -89,25 +87,25 @@ describe('owners', () => {
     const owner = await createUser('errs');
     const name = packageName('errs');
     await publishPackage(owner.token, name);
-    expect((await addOwner(owner.token, name, 'no-such-user-xyz', 'owner')).status).toBe(404);
-    expect((await addOwner(owner.token, `${name}-nope`, owner.username, 'owner')).status).toBe(404);
+    expect((await put(owner.token, name, 'no-such-user-xyz', 'owner')).status).toBe(404);
+    expect((await put(owner.token, `${name}-nope`, owner.username, 'owner')).status).toBe(404);
     expect((await callJson(`/packages/${name}-nope/owners`)).status).toBe(404);
     expect((await removeOwner(owner.token, name, 'no-such-user-xyz')).status).toBe(404);
     const stranger = await createUser('errs');
     expect((await removeOwner(owner.token, name, stranger.username)).status).toBe(404);
-    const bad = await addOwner(owner.token, name, stranger.username, 'admin');
+    const bad = await put(owner.token, name, stranger.username, 'admin');
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.details.fields)).toContain('role');
     expect(
       (await callJson(`/packages/${name}/owners`, { method: 'PUT', json: { username: 'x', role: 'owner' } })).status,
     ).toBe(401);
-    expect((await addOwner(stranger.token, name, stranger.username, 'owner')).status).toBe(403);
+    expect((await put(stranger.token, name, stranger.username, 'owner')).status).toBe(403);
 
     const noOwnersScope = await callJson('/users/me/tokens', {
       token: owner.token,
       json: { name: 'publish-only', scopes: ['publish', 'yank'] },
     });
-    expect((await addOwner(noOwnersScope.body.token, name, stranger.username, 'maintainer')).status).toBe(403);
+    expect((await put(noOwnersScope.body.token, name, stranger.username, 'maintainer')).status).toBe(403);
     expect((await owners(name)).length).toBe(1);
   });
 });
@@ -118,7 +116,7 @@ describe('audit trail', () => {
     const maint = await createUser('audit');
     const name = packageName('audit');
     await publishPackage(owner.token, name, '1.0.0');
-    await addOwner(owner.token, name, maint.username, 'maintainer');
+    await addOwner(owner, name, maint, 'maintainer');
     const ci = await callJson('/users/me/tokens', { token: maint.token, json: { name: 'ci' } });
     await publishPackage(ci.body.token, name, '1.1.0');
     await callJson(`/packages/${name}/1.1.0`, { method: 'DELETE', token: ci.body.token });
@@ -138,7 +136,8 @@ describe('audit trail', () => {
       ['unyank', '1.1.0', owner.username, ownerToken],
       ['yank', '1.1.0', maint.username, ci.body.token_id],
       ['publish', '1.1.0', maint.username, ci.body.token_id],
-      ['owner.add', '', owner.username, ownerToken],
+      ['invitation.accept', '', maint.username, await sessionTokenId(maint)],
+      ['invitation.create', '', owner.username, ownerToken],
       ['publish', '1.0.0', owner.username, ownerToken],
     ]);
     for (const e of body.entries) {
@@ -146,7 +145,7 @@ describe('audit trail', () => {
       expect(e.actor.user_id).toMatch(/^[0-9a-f-]{36}$/);
     }
     expect(body.entries[0].details).toMatchObject({ username: maint.username, role: 'maintainer' });
-    expect(body.entries[5].details).toMatchObject({ new_package: true, checksum: expect.stringMatching(/^sha256:/) });
+    expect(body.entries[6].details).toMatchObject({ new_package: true, checksum: expect.stringMatching(/^sha256:/) });
 
     const page = await callJson(`/packages/${name}/audit?limit=2&offset=1`, { token: owner.token });
     expect(page.body.entries.map((e: any) => e.action)).toEqual(['unyank', 'yank']);
@@ -161,7 +160,7 @@ describe('audit trail', () => {
     const maint = await createUser('aud');
     const name = packageName('aud');
     await publishPackage(owner.token, name);
-    await addOwner(owner.token, name, maint.username, 'maintainer');
+    await addOwner(owner, name, maint, 'maintainer');
     const res = await callJson(`/packages/${name}/audit`, { token: maint.token });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('permission_denied');

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
+import { addOwner } from '../helpers/owners';
 import { packageName, publishPackage } from '../helpers/packages';
 import { createWebhook, receiverEndpoint } from '../helpers/webhooks';
 
@@ -18,12 +19,7 @@ beforeAll(async () => {
   [owner, maintainer, stranger] = await Promise.all([createUser('who'), createUser('whm'), createUser('whs')]);
   name = packageName('whk');
   await publishPackage(owner.token, name, '1.0.0');
-  const added = await callJson(`/packages/${name}/owners`, {
-    method: 'PUT',
-    token: owner.token,
-    json: { username: maintainer.username, role: 'maintainer' },
-  });
-  expect(added.status).toBe(200);
+  await addOwner(owner, name, maintainer, 'maintainer');
 });
 
 describe('creating a webhook', () => {

@@ -1,0 +1,66 @@
+// The invitee's side of package invitations: list, accept, decline. Mounted
+// under /users before the user routes, so `me/invitations` is never a profile.
+// Accepting needs a token that may change owners of that package (scope and
+// pattern), like every other ownership change.
+import { createRoute } from '@hono/zod-openapi';
+import { currentUser, requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { errorResponses, jsonResponse } from '../schemas/common';
+import {
+  InvitationAcceptedReply,
+  InvitationDeclinedReply,
+  InvitationIdParam,
+  MyInvitationsReply,
+} from '../schemas/owners';
+import { acceptInvitation, declineInvitation, listMyInvitations } from '../services/invitations';
+import { tokenAllows } from '../services/tokens';
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/me/invitations',
+  tags: ['owners'],
+  summary: 'Your pending invitations to own or maintain packages',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse('Your pending invitations', MyInvitationsReply), ...errorResponses(401) },
+});
+
+const acceptRoute = createRoute({
+  method: 'post',
+  path: '/me/invitations/{invitation_id}/accept',
+  tags: ['owners'],
+  summary: 'Accept an invitation: you join the package with the invited role',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: InvitationIdParam },
+  responses: { 200: jsonResponse('Joined', InvitationAcceptedReply), ...errorResponses(401, 403, 404) },
+});
+
+const declineRoute = createRoute({
+  method: 'post',
+  path: '/me/invitations/{invitation_id}/decline',
+  tags: ['owners'],
+  summary: 'Decline an invitation',
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  request: { params: InvitationIdParam },
+  responses: { 200: jsonResponse('Declined', InvitationDeclinedReply), ...errorResponses(401, 404) },
+});
+
+export const invitationRoutes = createRouter()
+  .openapi(listRoute, async (c) => {
+    const auth = currentUser(c);
+    return c.json({ invitations: await listMyInvitations(c.var.db.read, auth.userId) }, 200);
+  })
+  .openapi(acceptRoute, async (c) => {
+    const auth = currentUser(c);
+    const id = c.req.valid('param').invitation_id.toLowerCase();
+    const accepted = await acceptInvitation(c.var.db, auth, id, (name) => tokenAllows(auth, 'owners', name));
+    return c.json({ package: accepted.package, role: accepted.role, added_at: accepted.addedAt.toISOString() }, 200);
+  })
+  .openapi(declineRoute, async (c) => {
+    const auth = currentUser(c);
+    const id = c.req.valid('param').invitation_id.toLowerCase();
+    await declineInvitation(c.var.db, auth, id);
+    return c.json({ invitation_id: id, declined: true as const }, 200);
+  });
