@@ -4,13 +4,26 @@
 // (a token named "prod" that reads backwards), so such fields refuse them.
 import { z } from '@hono/zod-openapi';
 
-// C0 controls (incl. ESC, NUL, tab, newline), DEL and C1 controls; the bidi
-// embeddings/overrides U+202A-U+202E, isolates U+2066-U+2069, and the
-// left-to-right / right-to-left marks U+200E, U+200F.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+/**
+ * C0 controls (incl. ESC, NUL, tab, newline), DEL and C1 controls; the bidi
+ * embeddings/overrides U+202A-U+202E, isolates U+2066-U+2069, and the
+ * left-to-right / right-to-left marks U+200E, U+200F. All lie in the BMP, so
+ * UTF-16 code units suffice (surrogate halves never fall in these ranges).
+ */
+function isRefused(code: number): boolean {
+  return (
+    code <= 0x1f ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
 
 export function refusesControlChars(s: string): boolean {
-  return CONTROL.test(s);
+  for (let i = 0; i < s.length; i++) if (isRefused(s.charCodeAt(i))) return true;
+  return false;
 }
 
 export const CONTROL_CHARS_MESSAGE = 'Control characters and bidirectional overrides are not allowed here.';

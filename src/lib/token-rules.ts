@@ -1,6 +1,5 @@
 // What a token may do, as pure functions: scopes, package patterns, and which
 // tokens may manage other tokens. Ownership is checked elsewhere (services).
-import type { AuthContext } from '../env';
 import { globMatch, globWithin } from './glob';
 import { packageNameProblem } from './package-name';
 
@@ -49,7 +48,10 @@ export function narrowGrant(
   if (creator.scopes.length > 0 && (scopes.length === 0 || !scopes.every((s) => creator.scopes.includes(s))))
     return null;
   const packagePattern = requested.packagePattern ?? creator.packagePattern;
-  if (creator.packagePattern !== null && (packagePattern === null || !globWithin(packagePattern, creator.packagePattern)))
+  if (
+    creator.packagePattern !== null &&
+    (packagePattern === null || !globWithin(packagePattern, creator.packagePattern))
+  )
     return null;
   return { scopes, packagePattern };
 }

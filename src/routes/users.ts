@@ -88,15 +88,15 @@ export const userRoutes = createRouter()
         tokens: row.tokens
           .filter((t) => isSessionKind(auth.tokenKind) || t.id === auth.tokenId)
           .map((t) => ({
-          token_id: t.id,
-          name: t.name,
-          kind: t.kind,
-          scopes: t.scopes,
-          package_pattern: t.package_pattern ?? '',
-          created_at: t.created_at,
-          last_used: t.last_used ?? '',
-          expires_at: t.expires_at,
-        })),
+            token_id: t.id,
+            name: t.name,
+            kind: t.kind,
+            scopes: t.scopes,
+            package_pattern: t.package_pattern ?? '',
+            created_at: t.created_at,
+            last_used: t.last_used ?? '',
+            expires_at: t.expires_at,
+          })),
       },
       200,
     );
@@ -106,7 +106,8 @@ export const userRoutes = createRouter()
     requireSession(auth, 'Creating a token');
     const body = c.req.valid('json');
     const grant = narrowGrant(auth, { scopes: body.scopes, packagePattern: body.package_pattern });
-    if (!grant) throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");
+    if (!grant)
+      throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");
     const { config, db } = c.var;
     const token = await issueToken(db.read, config.JWT_SECRET, {
       userId: auth.userId,

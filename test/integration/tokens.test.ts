@@ -94,7 +94,10 @@ describe('POST /users/me/tokens', () => {
 
   it('refuses an API token, however wide: only a session token creates tokens', async () => {
     const user = await createUser();
-    for (const creator of [await apiToken(user), await apiToken(user, { scopes: ['publish'], package_pattern: 'a-*' })]) {
+    for (const creator of [
+      await apiToken(user),
+      await apiToken(user, { scopes: ['publish'], package_pattern: 'a-*' }),
+    ]) {
       for (const json of [{ name: 'wider' }, { name: 'same', scopes: ['publish'], package_pattern: 'a-*' }]) {
         await expectSessionNeeded(await callJson('/users/me/tokens', { token: creator.token, json }));
       }
@@ -222,7 +225,9 @@ describe('POST /auth/refresh keeps what the token was', () => {
   it('a session slides: a refresh gives it a fresh full lifetime', async () => {
     const user = await createUser();
     const jti = claimsOf(user.token).jti as string;
-    await withDb((db) => db.execute(sql`update api_tokens set expires_at = now() + interval '1 day' where id = ${jti}`));
+    await withDb((db) =>
+      db.execute(sql`update api_tokens set expires_at = now() + interval '1 day' where id = ${jti}`),
+    );
     const { status, body } = await callJson('/auth/refresh', { method: 'POST', token: user.token });
     expect(status).toBe(200);
     const days = (Date.parse(body.expires_at) - Date.now()) / 86_400_000;
@@ -239,7 +244,9 @@ describe('audit trail reads', () => {
     await publishPackage(owner.token, name);
     const read = (token: string) => callJson(`/packages/${name}/audit`, { token });
     expect((await read(owner.token)).status).toBe(200);
-    expect((await read((await apiToken(owner, { scopes: ['owners'], package_pattern: `${name}*` })).token)).status).toBe(200);
+    expect(
+      (await read((await apiToken(owner, { scopes: ['owners'], package_pattern: `${name}*` })).token)).status,
+    ).toBe(200);
     expect((await read((await apiToken(owner)).token)).status).toBe(200);
     for (const json of [{ scopes: ['publish', 'yank'] }, { scopes: ['owners'], package_pattern: 'other-*' }]) {
       const res = await read((await apiToken(owner, json)).token);

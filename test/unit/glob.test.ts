@@ -3,7 +3,12 @@ import { countStars, type GlobStats, globMatch, globWithin } from '../../src/lib
 
 // The old implementation, kept here only as an oracle on short inputs.
 const regexOracle = (pattern: string, name: string) =>
-  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[-]/g, '\\-')).join('.*')}$`).test(name);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[-]/g, '\\-'))
+      .join('.*')}$`,
+  ).test(name);
 
 describe('globMatch', () => {
   it.each([
@@ -35,7 +40,8 @@ describe('globMatch', () => {
     };
     const names = words('ab', 5);
     for (const pattern of words('ab*', 4))
-      for (const name of names) expect(globMatch(pattern, name), `${pattern} ~ ${name}`).toBe(regexOracle(pattern, name));
+      for (const name of names)
+        expect(globMatch(pattern, name), `${pattern} ~ ${name}`).toBe(regexOracle(pattern, name));
   });
 
   it('does linear work on the pattern that made the old regex backtrack for seconds', () => {

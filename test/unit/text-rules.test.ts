@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { z } from '@hono/zod-openapi';
+import { describe, expect, it } from 'vitest';
 import { plainText, refusesControlChars, safeText } from '../../src/lib/text-rules';
 
 describe('refusesControlChars', () => {

@@ -48,7 +48,10 @@ describe('narrowGrant', () => {
     const creator = { scopes: [], packagePattern: 'raven-*' };
     expect(narrowGrant(creator, { packagePattern: '*' })).toBeNull();
     expect(narrowGrant(creator, { packagePattern: 'other-*' })).toBeNull();
-    expect(narrowGrant(creator, { packagePattern: 'raven-ui-*' })).toEqual({ scopes: [], packagePattern: 'raven-ui-*' });
+    expect(narrowGrant(creator, { packagePattern: 'raven-ui-*' })).toEqual({
+      scopes: [],
+      packagePattern: 'raven-ui-*',
+    });
     expect(narrowGrant(creator, { packagePattern: 'raven-ui' })).toEqual({ scopes: [], packagePattern: 'raven-ui' });
   });
 
