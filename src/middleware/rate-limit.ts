@@ -56,25 +56,28 @@ function stateOf(c: AnyContext): RequestState {
 
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const facts = { method: c.req.method, path: c.req.path, userId: c.var.claims?.userId, ip: clientIp(c) };
-  let bucket = requestBucket(facts, c.var.config);
-  let verdict: Verdict | 'revoked' | undefined;
   const claims = c.var.claims;
+  let bucket = requestBucket(facts, c.var.config);
+  let verdict: Verdict | undefined;
   if (bucket?.kind === 'user' && claims) {
-    verdict = await takeOrLog<Verdict | 'revoked'>(c, bucket, 'open', async (stub, limit) => {
-      const answer = await stub.takeUnlessRevoked(limit, claims.tokenId);
-      return answer === 'revoked' ? answer : { ...answer };
+    const answer = await takeOrLog<Verdict | 'revoked'>(c, bucket, 'open', async (stub, limit) => {
+      const reply = await stub.takeUnlessRevoked(limit, claims.tokenId);
+      return reply === 'revoked' ? reply : { ...reply };
     });
-    if (verdict === 'revoked') {
-      // Not the owner's budget: the holder of a revoked token is a stranger.
+    if (answer === 'revoked') {
+      // Not the owner's budget: whoever holds a revoked token is a stranger,
+      // charged and then refused like one presenting a bad token.
       stateOf(c).revokedSeen = true;
       c.set('claims', undefined);
       c.set('tokenError', unauthenticated('The token has been revoked or has expired.'));
       bucket = requestBucket({ ...facts, userId: undefined }, c.var.config);
-      verdict = undefined;
+    } else {
+      verdict = answer;
+      bucket = null;
     }
   }
-  if (bucket && bucket.kind !== 'user') verdict = await takeOrLog(c, bucket, 'open');
-  if (verdict && verdict !== 'revoked') enforce(c, verdict, 'Rate limit exceeded');
+  if (bucket) verdict = await takeOrLog(c, bucket, 'open');
+  if (verdict) enforce(c, verdict, 'Rate limit exceeded');
   await next();
   const tightest = tightestOf(stateOf(c).verdicts);
   if (tightest) for (const [name, value] of Object.entries(limitHeaders(tightest))) c.header(name, value);
