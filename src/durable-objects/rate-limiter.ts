@@ -21,6 +21,9 @@ import {
   WINDOW_MS,
 } from '../lib/rate-limit-window';
 
+/** Revoked tokens one user object remembers (see `revoke`). */
+export const MAX_REVOKED = 1000;
+
 export class RateLimiter extends DurableObject<Env> {
   private tableReady = false;
   /** Whether a clean-up alarm is known to be pending; undefined until checked. */
@@ -65,13 +68,25 @@ export class RateLimiter extends DurableObject<Env> {
     return this.take(limit, nowMs);
   }
 
-  /** Remembers a revoked token until `expiresAtMs`, after which its JWT no longer verifies anyway. */
+  /**
+   * Remembers a revoked token until `expiresAtMs`, after which its JWT no
+   * longer verifies anyway. At most MAX_REVOKED are kept, soonest-expiring
+   * dropped first, so a user cycling tokens cannot grow the object without
+   * bound; a dropped one is only charged to its owner again until requireAuth
+   * reports it once more.
+   */
   async revoke(tokenId: string, expiresAtMs: number): Promise<void> {
     this.ensureTable();
-    this.ctx.storage.sql.exec(
+    const sql = this.ctx.storage.sql;
+    sql.exec(
       'INSERT INTO revoked_tokens (token_id, expires_at) VALUES (?, ?) ON CONFLICT (token_id) DO NOTHING',
       tokenId,
       expiresAtMs,
+    );
+    sql.exec(
+      `DELETE FROM revoked_tokens WHERE token_id IN (
+         SELECT token_id FROM revoked_tokens ORDER BY expires_at DESC LIMIT -1 OFFSET ?)`,
+      MAX_REVOKED,
     );
     await this.ensureAlarm();
   }

@@ -1,7 +1,7 @@
 // The RateLimiter object itself, over real RPC and its real SQLite storage.
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../../src/durable-objects/rate-limiter';
+import { MAX_REVOKED, type RateLimiter } from '../../src/durable-objects/rate-limiter';
 import { WINDOW_MS } from '../../src/lib/rate-limit-window';
 import { unique } from '../helpers/factories';
 
@@ -154,6 +154,21 @@ describe('RateLimiter', () => {
       state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
     );
     expect(tables.filter((t) => ['slots', 'revoked_tokens'].includes(String(t.name)))).toEqual([]);
+  });
+
+  it('keeps at most MAX_REVOKED revocations, dropping the soonest to expire', async () => {
+    const limiter = limiterFor(unique('do-revoke-cap'));
+    const base = Date.now() + WINDOW_MS;
+    await runInDurableObject(limiter, async (instance: RateLimiter) => {
+      for (let i = 0; i <= MAX_REVOKED; i++) await instance.revoke(`tok-${i}`, base + i * MINUTE);
+    });
+    const count = await runInDurableObject(
+      limiter,
+      (_, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM revoked_tokens').one().n,
+    );
+    expect(count).toBe(MAX_REVOKED);
+    expect(await limiter.takeUnlessRevoked(5, 'tok-0')).not.toBe('revoked');
+    expect(await limiter.takeUnlessRevoked(5, `tok-${MAX_REVOKED}`)).toBe('revoked');
   });
 
   it('peek answers what take would, without taking', async () => {
