@@ -21,7 +21,7 @@ export interface AppEnv {
     config: Config;
     db: Database;
     /** Set when a bearer token's signature checks out (no database work yet). */
-    claims: { userId: string; tokenId: string } | undefined;
+    claims: { userId: string; tokenId: string; expiresAt: Date } | undefined;
     /** Set by bearer when a presented token fails verification; thrown after the rate limiter. */
     tokenError: ApiError | undefined;
     /** Set by requireAuth once the token row is confirmed live. */

@@ -63,6 +63,18 @@ export function decide(live: readonly SlotCount[], limit: number, nowMs: number)
 }
 
 /**
+ * What `decide` would answer, without taking a unit: `remaining` is what is
+ * left now. For limits that charge only some requests after the fact (failed
+ * logins), checked before the costly work.
+ */
+export function inspect(live: readonly SlotCount[], limit: number, nowMs: number): Verdict {
+  const used = live.reduce((sum, s) => sum + s.hits, 0);
+  if (used >= limit) return decide(live, limit, nowMs);
+  const resetMs = nextRoomAt(live, used, limit) ?? nowMs;
+  return { allowed: true, limit, remaining: limit - used, reset: Math.ceil(resetMs / 1000), retryAfter: 0 };
+}
+
+/**
  * When `remaining` next grows: walking slots oldest first, the expiry of the
  * first one whose hits, once gone, leave the total under the limit. For a
  * refused request that is exactly when a retry succeeds.

@@ -37,7 +37,10 @@ export async function signToken(claims: TokenClaims, secret: string): Promise<st
 }
 
 /** Verifies signature, algorithm, issuer, audience and expiry; returns null for any bad token. */
-export async function verifyToken(token: string, secret: string): Promise<{ userId: string; tokenId: string } | null> {
+export async function verifyToken(
+  token: string,
+  secret: string,
+): Promise<{ userId: string; tokenId: string; expiresAt: Date } | null> {
   const jwt = token.startsWith(TOKEN_PREFIX) ? token.slice(TOKEN_PREFIX.length) : token;
   try {
     const { payload } = await jwtVerify(jwt, keyFor(secret), {
@@ -47,8 +50,9 @@ export async function verifyToken(token: string, secret: string): Promise<{ user
       clockTolerance: 30,
       requiredClaims: ['sub', 'jti', 'exp'],
     });
-    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return null;
-    return { userId: payload.sub, tokenId: payload.jti };
+    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number')
+      return null;
+    return { userId: payload.sub, tokenId: payload.jti, expiresAt: new Date(payload.exp * 1000) };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
     throw err;

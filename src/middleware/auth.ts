@@ -3,13 +3,17 @@
 //   refuseBadToken - global, after the rate limiter: a token that failed verification is a 401,
 //                    but only once the request has counted against its client's anonymous
 //                    bucket (refusing it earlier let bad tokens bypass the per-IP limit);
-//   requireAuth    - per route: confirms the token row is live, sets `auth`.
+//   requireAuth    - per route: confirms the token row is live, sets `auth`. A dead token
+//                    the rate limiter did not know about (revoked by a path that did not
+//                    tell it, or the telling failed) is reported to it, so later requests
+//                    with it are charged to their IP rather than to the owner.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, AuthContext } from '../env';
 import { type ApiError, unauthenticated } from '../errors';
 import { verifyToken } from '../lib/tokens';
 import { authenticateToken } from '../services/tokens';
+import { limiterSawRevoked, noteRevoked } from './rate-limit';
 
 export const bearer = createMiddleware<AppEnv>(async (c, next) => {
   c.set('claims', undefined);
@@ -38,7 +42,10 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const claims = c.get('claims');
   if (!claims) throw unauthenticated();
   const auth = await authenticateToken(c.var.db.read, claims);
-  if (!auth) throw unauthenticated('The token has been revoked or has expired.');
+  if (!auth) {
+    if (!limiterSawRevoked(c)) await noteRevoked(c, claims.userId, claims);
+    throw unauthenticated('The token has been revoked or has expired.');
+  }
   c.set('auth', auth);
   await next();
 });

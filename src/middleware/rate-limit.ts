@@ -2,8 +2,12 @@
 // database work. Buckets are chosen in src/lib/rate-limit-rules.ts:
 //   rateLimit        - middleware on /api/v1/*: the request's general bucket
 //                      (search per IP, signed-in per user, otherwise per IP);
-//                      tarball downloads and login skip it;
-//   limitLogin       - called by the login handler: per IP and per email;
+//                      tarball downloads and login skip it. A revoked token
+//                      is charged to its IP's anonymous bucket and refused,
+//                      like a bad one: the user's object remembers revocations
+//                      (noteRevoked), so this costs no database work;
+//   limitLogin       - called by the login handler: every attempt per IP, and
+//                      per email only the failed ones (charged afterwards);
 //   limitNewPackage  - called by publish when it creates a new package name.
 // Every response that consulted a bucket carries X-RateLimit-* for the tightest
 // bucket it consulted; a refusal is 429 with `retry_after` and Retry-After.
@@ -21,8 +25,8 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
-import { ApiError } from '../errors';
-import { type Bucket, loginBuckets, newPackageBucket, requestBucket } from '../lib/rate-limit-rules';
+import { ApiError, unauthenticated } from '../errors';
+import { type Bucket, bucketKeys, loginBuckets, newPackageBucket, requestBucket } from '../lib/rate-limit-rules';
 import { tightestOf, type Verdict } from '../lib/rate-limit-window';
 
 /** A healthy object answers in milliseconds; past this it counts as unreachable. */
@@ -33,6 +37,8 @@ type AnyContext = Context<AppEnv, any, any>;
 interface RequestState {
   verdicts: Verdict[];
   failureLogged: boolean;
+  /** The limiter already knew the presented token was revoked. */
+  revokedSeen: boolean;
 }
 
 // Per-request bookkeeping keyed by the request object, so the handler-side
@@ -42,30 +48,54 @@ const requests = new WeakMap<Request, RequestState>();
 function stateOf(c: AnyContext): RequestState {
   let state = requests.get(c.req.raw);
   if (!state) {
-    state = { verdicts: [], failureLogged: false };
+    state = { verdicts: [], failureLogged: false, revokedSeen: false };
     requests.set(c.req.raw, state);
   }
   return state;
 }
 
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const bucket = requestBucket(
-    { method: c.req.method, path: c.req.path, userId: c.var.claims?.userId, ip: clientIp(c) },
-    c.var.config,
-  );
-  if (bucket) {
-    const verdict = await takeOrLog(c, bucket, 'open');
-    if (verdict) enforce(c, verdict, 'Rate limit exceeded');
+  const facts = { method: c.req.method, path: c.req.path, userId: c.var.claims?.userId, ip: clientIp(c) };
+  const claims = c.var.claims;
+  let bucket = requestBucket(facts, c.var.config);
+  let verdict: Verdict | undefined;
+  if (bucket?.kind === 'user' && claims) {
+    const answer = await takeOrLog<Verdict | 'revoked'>(c, bucket, 'open', async (stub, limit) => {
+      const reply = await stub.takeUnlessRevoked(limit, claims.tokenId);
+      return reply === 'revoked' ? reply : { ...reply };
+    });
+    if (answer === 'revoked') {
+      // Not the owner's budget: whoever holds a revoked token is a stranger,
+      // charged and then refused like one presenting a bad token.
+      stateOf(c).revokedSeen = true;
+      c.set('claims', undefined);
+      c.set('tokenError', unauthenticated('The token has been revoked or has expired.'));
+      bucket = requestBucket({ ...facts, userId: undefined }, c.var.config);
+    } else {
+      verdict = answer;
+      bucket = null;
+    }
   }
+  if (bucket) verdict = await takeOrLog(c, bucket, 'open');
+  if (verdict) enforce(c, verdict, 'Rate limit exceeded');
   await next();
   const tightest = tightestOf(stateOf(c).verdicts);
   if (tightest) for (const [name, value] of Object.entries(limitHeaders(tightest))) c.header(name, value);
 });
 
-/** Call at the start of the login handler, before any password work. */
-export async function limitLogin(c: AnyContext, email: string): Promise<void> {
-  const buckets = loginBuckets(clientIp(c), email, c.var.config);
-  const results = await Promise.allSettled(buckets.map((b) => take(c.env, b)));
+/**
+ * Call at the start of the login handler, before any password work: charges
+ * the IP and refuses an IP or email that is out of attempts. The email bucket
+ * is only looked at here; call `failed()` on the result when the password was
+ * wrong, and that attempt is charged to the email then. So a user's own
+ * successful logins never spend the email's budget.
+ */
+export async function limitLogin(c: AnyContext, email: string): Promise<{ failed(): Promise<void> }> {
+  const [ipBucket, emailBucket] = loginBuckets(clientIp(c), email, c.var.config);
+  const results = await Promise.allSettled([
+    take(c.env, ipBucket),
+    take(c.env, emailBucket, (stub, limit) => stub.peek(limit)),
+  ]);
   const failure = results.find((r) => r.status === 'rejected');
   if (failure) logFailure(c, 'login', 'closed', failure.reason);
   const verdicts = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -78,6 +108,34 @@ export async function limitLogin(c: AnyContext, email: string): Promise<void> {
     });
   }
   for (const v of verdicts) enforce(c, v, 'Too many login attempts');
+  return {
+    async failed() {
+      // The reply is a 401 either way: a refusal here only updates the headers.
+      const verdict = await takeOrLog(c, emailBucket, 'open');
+      if (verdict) stateOf(c).verdicts.push(verdict);
+    },
+  };
+}
+
+/**
+ * Tells the owner's limiter object that a token is revoked, so requests still
+ * carrying it are charged to their IP, not to the owner. Called after the
+ * database revocation; if the object cannot be reached the revocation still
+ * stands (requireAuth refuses the token) and requireAuth tries again on its
+ * next use.
+ */
+export async function noteRevoked(
+  c: AnyContext,
+  userId: string,
+  token: { tokenId: string; expiresAt: Date },
+): Promise<void> {
+  const bucket: Bucket = { key: bucketKeys.user(userId), limit: 1, kind: 'user' };
+  await takeOrLog(c, bucket, 'open', (stub) => stub.revoke(token.tokenId, token.expiresAt.getTime()));
+}
+
+/** Whether the rate limiter already treated this request's token as revoked. */
+export function limiterSawRevoked(c: AnyContext): boolean {
+  return stateOf(c).revokedSeen;
 }
 
 /**
@@ -94,22 +152,32 @@ function clientIp(c: AnyContext): string | undefined {
   return c.req.header('cf-connecting-ip');
 }
 
-async function take(env: Env, bucket: Bucket): Promise<Verdict> {
+type Stub = ReturnType<Env['RATE_LIMITER']['get']>;
+type LimiterCall<T> = (stub: Stub, limit: number) => Promise<T>;
+
+/** One call to a bucket's object (by default `take`), given up after LIMITER_TIMEOUT_MS. */
+async function take<T = Verdict>(env: Env, bucket: Bucket, call?: LimiterCall<T>): Promise<T> {
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(bucket.key));
+  const run: LimiterCall<T> = call ?? ((s, limit) => s.take(limit) as Promise<T>);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer in ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([stub.take(bucket.limit), timeout]);
+    return await Promise.race([run(stub, bucket.limit), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function takeOrLog(c: AnyContext, bucket: Bucket, policy: 'open'): Promise<Verdict | undefined> {
+async function takeOrLog<T = Verdict>(
+  c: AnyContext,
+  bucket: Bucket,
+  policy: 'open',
+  call?: LimiterCall<T>,
+): Promise<T | undefined> {
   try {
-    return await take(c.env, bucket);
+    return await take(c.env, bucket, call);
   } catch (err) {
     logFailure(c, bucket.kind, policy, err);
     return undefined;

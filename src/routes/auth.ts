@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import { unauthenticated } from '../errors';
+import { ApiError, unauthenticated } from '../errors';
 import { currentUser, requireAuth } from '../middleware/auth';
-import { limitLogin } from '../middleware/rate-limit';
+import { limitLogin, noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { LoginBody, LoginReply, RefreshReply, RegisterBody, RegisterReply } from '../schemas/auth';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
@@ -21,7 +21,7 @@ const loginRoute = createRoute({
   method: 'post',
   path: '/login',
   tags: ['auth'],
-  summary: 'Exchange email and password for a token',
+  summary: 'Exchange email and password for a session token',
   request: { body: jsonBody(LoginBody) },
   responses: { 200: jsonResponse('Logged in', LoginReply), ...errorResponses(400, 401, 429, 503) },
 });
@@ -30,7 +30,8 @@ const refreshRoute = createRoute({
   method: 'post',
   path: '/refresh',
   tags: ['auth'],
-  summary: 'Swap the presented token for a fresh one (the old one is revoked)',
+  summary:
+    'Swap the presented token for a fresh one (the old one is revoked); same kind, scopes and pattern; an API token keeps its expiry',
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   responses: { 200: jsonResponse('New token', RefreshReply), ...errorResponses(401) },
@@ -59,8 +60,13 @@ export const authRoutes = createRouter()
   .openapi(loginRoute, async (c) => {
     const { config, db } = c.var;
     const input = c.req.valid('json');
-    await limitLogin(c, input.email);
-    const { user, token } = await login(db, { secret: config.JWT_SECRET, ttlDays: config.TOKEN_TTL_DAYS }, input);
+    const attempt = await limitLogin(c, input.email);
+    const { user, token } = await login(db, { secret: config.JWT_SECRET, ttlDays: config.TOKEN_TTL_DAYS }, input).catch(
+      async (err: unknown) => {
+        if (err instanceof ApiError && err.code === 'authentication_required') await attempt.failed();
+        throw err;
+      },
+    );
     return c.json(
       {
         token: token.token,
@@ -73,7 +79,9 @@ export const authRoutes = createRouter()
   .openapi(refreshRoute, async (c) => {
     const { config, db } = c.var;
     try {
-      const token = await rotateToken(db, config.JWT_SECRET, config.TOKEN_TTL_DAYS, currentUser(c));
+      const auth = currentUser(c);
+      const token = await rotateToken(db, config.JWT_SECRET, config.TOKEN_TTL_DAYS, auth);
+      await noteRevoked(c, auth.userId, token.replaced);
       return c.json({ token: token.token, expires_at: token.expiresAt.toISOString() }, 200);
     } catch (err) {
       if (err instanceof TokenGoneError) throw unauthenticated('The token has been revoked.');

@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { notFound } from '../errors';
+import type { AuthContext } from '../env';
+import { forbidden, notFound } from '../errors';
 import { currentUser, requireAuth } from '../middleware/auth';
+import { noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import {
@@ -13,7 +15,7 @@ import {
   UsernameParam,
 } from '../schemas/users';
 import { findProfile, type ProfileRow } from '../services/profiles';
-import { issueToken, revokeToken } from '../services/tokens';
+import { isSessionKind, issueToken, narrowGrant, revokeToken, type TokenScope } from '../services/tokens';
 
 const publicView = (row: ProfileRow) => ({
   username: row.username,
@@ -28,7 +30,7 @@ const meRoute = createRoute({
   method: 'get',
   path: '/me',
   tags: ['users'],
-  summary: 'Your profile, email and live tokens',
+  summary: 'Your profile, email and live tokens (with an API token: only that token)',
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   responses: { 200: jsonResponse('Your profile', OwnProfile), ...errorResponses(401) },
@@ -38,22 +40,22 @@ const createTokenRoute = createRoute({
   method: 'post',
   path: '/me/tokens',
   tags: ['users'],
-  summary: 'Create a named API token (shown once)',
+  summary: 'Create a named API token (shown once); session token only, never wider than its creator',
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   request: { body: jsonBody(CreateTokenBody) },
-  responses: { 201: jsonResponse('The new token', CreatedToken), ...errorResponses(400, 401) },
+  responses: { 201: jsonResponse('The new token', CreatedToken), ...errorResponses(400, 401, 403) },
 });
 
 const revokeTokenRoute = createRoute({
   method: 'delete',
   path: '/me/tokens/{token_id}',
   tags: ['users'],
-  summary: 'Revoke one of your tokens; it stops working at once',
+  summary: 'Revoke one of your tokens; it stops working at once (session token only)',
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   request: { params: TokenIdParam },
-  responses: { 200: jsonResponse('Revoked', RevokedToken), ...errorResponses(401, 404) },
+  responses: { 200: jsonResponse('Revoked', RevokedToken), ...errorResponses(401, 403, 404) },
 });
 
 const profileRoute = createRoute({
@@ -65,6 +67,12 @@ const profileRoute = createRoute({
   responses: { 200: jsonResponse('Profile', PublicProfile), ...errorResponses(404) },
 });
 
+/** Token management is for sessions: an API token (often a CI secret) must not mint or revoke tokens. */
+function requireSession(auth: AuthContext, what: string): void {
+  if (!isSessionKind(auth.tokenKind))
+    throw forbidden(`${what} needs a session token (from login or register); API tokens cannot manage tokens.`);
+}
+
 export const userRoutes = createRouter()
   .openapi(meRoute, async (c) => {
     const auth = currentUser(c);
@@ -74,31 +82,40 @@ export const userRoutes = createRouter()
       {
         ...publicView(row),
         email: row.email,
-        tokens: row.tokens.map((t) => ({
-          token_id: t.id,
-          name: t.name,
-          kind: t.kind,
-          scopes: t.scopes,
-          package_pattern: t.package_pattern ?? '',
-          created_at: t.created_at,
-          last_used: t.last_used ?? '',
-          expires_at: t.expires_at,
-        })),
+        // An API token sees only itself: it cannot manage the others, and the
+        // list (names, patterns, last use) would tell whoever holds a leaked
+        // CI token where the owner's other credentials are used.
+        tokens: row.tokens
+          .filter((t) => isSessionKind(auth.tokenKind) || t.id === auth.tokenId)
+          .map((t) => ({
+            token_id: t.id,
+            name: t.name,
+            kind: t.kind,
+            scopes: t.scopes,
+            package_pattern: t.package_pattern ?? '',
+            created_at: t.created_at,
+            last_used: t.last_used ?? '',
+            expires_at: t.expires_at,
+          })),
       },
       200,
     );
   })
   .openapi(createTokenRoute, async (c) => {
     const auth = currentUser(c);
+    requireSession(auth, 'Creating a token');
     const body = c.req.valid('json');
+    const grant = narrowGrant(auth, { scopes: body.scopes, packagePattern: body.package_pattern });
+    if (!grant)
+      throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");
     const { config, db } = c.var;
     const token = await issueToken(db.read, config.JWT_SECRET, {
       userId: auth.userId,
       name: body.name,
       kind: 'api',
       ttlDays: body.expires_in_days ?? config.TOKEN_TTL_DAYS,
-      scopes: body.scopes,
-      packagePattern: body.package_pattern,
+      scopes: grant.scopes as TokenScope[],
+      packagePattern: grant.packagePattern,
     });
     return c.json(
       {
@@ -107,14 +124,19 @@ export const userRoutes = createRouter()
         name: token.name,
         created_at: token.createdAt.toISOString(),
         expires_at: token.expiresAt.toISOString(),
+        scopes: grant.scopes,
+        package_pattern: grant.packagePattern ?? '',
       },
       201,
     );
   })
   .openapi(revokeTokenRoute, async (c) => {
     const auth = currentUser(c);
+    requireSession(auth, 'Revoking a token');
     const { token_id } = c.req.valid('param');
-    if (!(await revokeToken(c.var.db.read, auth.userId, token_id))) throw notFound('No such live token of yours.');
+    const revoked = await revokeToken(c.var.db.read, auth.userId, token_id);
+    if (!revoked) throw notFound('No such live token of yours.');
+    await noteRevoked(c, auth.userId, revoked);
     return c.json({ token_id, revoked: true as const }, 200);
   })
   .openapi(profileRoute, async (c) => {

@@ -5,6 +5,7 @@ import type { Queryable, Tx } from '../db/client';
 import { auditLog } from '../db/schema';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
+import { tokenAllows } from '../lib/token-rules';
 import { iso } from './packages';
 
 export type AuditAction =
@@ -51,13 +52,19 @@ type AuditRow = {
   }[];
 };
 
-/** Newest first. Only the package's owners may read it. */
+/**
+ * Newest first. Only the package's owners may read it, and only with a token
+ * that may manage its owners: a publish-only CI token has no business reading
+ * who did what (checked before any database work).
+ */
 export async function listAudit(
   db: Queryable,
   name: string,
   actor: AuthContext,
   page: { limit: number; offset: number },
 ) {
+  if (!tokenAllows(actor, 'owners', name))
+    throw forbidden(`This token may not read the audit trail of "${name}": it needs the "owners" scope for it.`);
   const result = await db.execute<AuditRow>(sql`
     select
       (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,

@@ -3,16 +3,20 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { AuthContext } from '../env';
+import { isSessionKind, type TokenScope } from '../lib/token-rules';
 import { signToken } from '../lib/tokens';
 
-export const TOKEN_SCOPES = ['publish', 'yank', 'owners'] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
+// The pure rules live in lib/token-rules; routes keep importing them from here.
+export { isSessionKind, narrowGrant, TOKEN_SCOPES, type TokenScope, tokenAllows } from '../lib/token-rules';
 
 export interface IssueTokenInput {
   userId: string;
   name: string;
   kind: 'session' | 'api';
+  /** Lifetime from now; ignored when `expiresAt` is given. */
   ttlDays: number;
+  /** An absolute expiry (refresh of an API token keeps its original one). */
+  expiresAt?: Date;
   scopes?: TokenScope[];
   packagePattern?: string | null;
 }
@@ -28,7 +32,7 @@ export interface IssuedToken {
 const DAY_MS = 86_400_000;
 
 export async function issueToken(db: Queryable, secret: string, input: IssueTokenInput): Promise<IssuedToken> {
-  const expiresAt = new Date(Date.now() + input.ttlDays * DAY_MS);
+  const expiresAt = input.expiresAt ?? new Date(Date.now() + input.ttlDays * DAY_MS);
   const [row] = await db
     .insert(apiTokens)
     .values({
@@ -105,39 +109,36 @@ export function listLiveTokens(db: Queryable, userId: string) {
     .orderBy(desc(apiTokens.createdAt));
 }
 
-/** Revokes one of the user's tokens; false when it is not theirs or already revoked. */
-export async function revokeToken(db: Queryable, userId: string, tokenId: string): Promise<boolean> {
-  if (!UUID.test(tokenId)) return false;
-  const rows = await db
+/** Revokes one of the user's tokens; null when it is not theirs or already revoked. */
+export async function revokeToken(
+  db: Queryable,
+  userId: string,
+  tokenId: string,
+): Promise<{ tokenId: string; expiresAt: Date } | null> {
+  if (!UUID.test(tokenId)) return null;
+  const [row] = await db
     .update(apiTokens)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
-    .returning({ id: apiTokens.id });
-  return rows.length > 0;
-}
-
-/** Whether a token may use `scope` on `packageName` (scopes and pattern only; ownership is checked separately). */
-export function tokenAllows(auth: AuthContext, scope: TokenScope, packageName?: string): boolean {
-  if (auth.scopes.length > 0 && !auth.scopes.includes(scope)) return false;
-  if (auth.packagePattern && packageName !== undefined) return globMatch(auth.packagePattern, packageName);
-  return true;
-}
-
-function globMatch(pattern: string, name: string): boolean {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`).test(name);
+    .returning({ tokenId: apiTokens.id, expiresAt: apiTokens.expiresAt });
+  return row ?? null;
 }
 
 /**
  * Refresh: a new token with the same name, kind, scopes and pattern, and the
  * presented one revoked, atomically - a refreshed token cannot be replayed.
+ *
+ * Lifetime: a session slides (a fresh `ttlDays` from now), because a signed-in
+ * person keeps using it and login is the costly path. An API token keeps its
+ * original absolute expiry: otherwise a leaked CI token could be refreshed
+ * forever and outlive the expiry its owner chose when creating it.
  */
 export function rotateToken(
   db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
   secret: string,
   ttlDays: number,
   auth: AuthContext,
-): Promise<IssuedToken> {
+): Promise<IssuedToken & { replaced: { tokenId: string; expiresAt: Date } }> {
   return db.transaction(async (tx) => {
     const [old] = await tx
       .update(apiTokens)
@@ -148,17 +149,20 @@ export function rotateToken(
         kind: apiTokens.kind,
         scopes: apiTokens.scopes,
         pattern: apiTokens.packagePattern,
+        expiresAt: apiTokens.expiresAt,
       });
     // Lost a race with a concurrent refresh or revoke of the same token.
     if (!old) throw new TokenGoneError();
-    return issueToken(tx, secret, {
+    const issued = await issueToken(tx, secret, {
       userId: auth.userId,
       name: old.name,
       kind: old.kind,
       ttlDays,
+      expiresAt: isSessionKind(old.kind) ? undefined : old.expiresAt,
       scopes: old.scopes as TokenScope[],
       packagePattern: old.pattern,
     });
+    return { ...issued, replaced: { tokenId: auth.tokenId, expiresAt: old.expiresAt } };
   });
 }
 

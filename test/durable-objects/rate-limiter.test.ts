@@ -1,7 +1,7 @@
 // The RateLimiter object itself, over real RPC and its real SQLite storage.
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../../src/durable-objects/rate-limiter';
+import { MAX_REVOKED, type RateLimiter } from '../../src/durable-objects/rate-limiter';
 import { WINDOW_MS } from '../../src/lib/rate-limit-window';
 import { unique } from '../helpers/factories';
 
@@ -119,5 +119,68 @@ describe('RateLimiter', () => {
     const next = await runInDurableObject(limiter, (_, state) => state.storage.getAlarm());
     expect(next).toBeGreaterThanOrEqual(Date.now() + WINDOW_MS - MINUTE);
     expect(await limiter.take(10)).toMatchObject({ allowed: true, remaining: 8 });
+  });
+
+  it('takeUnlessRevoked takes like take until the token is revoked, then takes nothing', async () => {
+    const limiter = limiterFor(unique('do-revoke'));
+    expect(await limiter.takeUnlessRevoked(5, 'tok-a')).toMatchObject({ allowed: true, remaining: 4 });
+    await limiter.revoke('tok-a', Date.now() + WINDOW_MS);
+    expect(await limiter.takeUnlessRevoked(5, 'tok-a')).toBe('revoked');
+    expect(await limiter.takeUnlessRevoked(5, 'tok-b')).toMatchObject({ allowed: true, remaining: 3 });
+    // Once the token would have expired anyway, the record no longer applies.
+    expect(await limiter.takeUnlessRevoked(5, 'tok-a', Date.now() + WINDOW_MS + MINUTE)).not.toBe('revoked');
+  });
+
+  it('remembers revocations across eviction, and the alarm keeps them until they expire', async () => {
+    const limiter = limiterFor(unique('do-revoke-alarm'));
+    await limiter.revoke('tok-old', Date.now() - MINUTE);
+    await limiter.revoke('tok-live', Date.now() + 3 * WINDOW_MS);
+    await evictDurableObject(limiter);
+    expect(await runDurableObjectAlarm(limiter)).toBe(true);
+    expect(await limiter.takeUnlessRevoked(5, 'tok-live')).toBe('revoked');
+    const left = await runInDurableObject(limiter, async (_, state) => ({
+      rows: state.storage.sql.exec('SELECT token_id FROM revoked_tokens').toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(left.rows).toEqual([{ token_id: 'tok-live' }]);
+    expect(left.alarm).not.toBeNull();
+  });
+
+  it('the alarm deletes a key whose only revoked tokens have expired', async () => {
+    const limiter = limiterFor(unique('do-revoke-idle'));
+    await limiter.revoke('tok', Date.now() - MINUTE);
+    expect(await runDurableObjectAlarm(limiter)).toBe(true);
+    const tables = await runInDurableObject(limiter, (_, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
+    );
+    expect(tables.filter((t) => ['slots', 'revoked_tokens'].includes(String(t.name)))).toEqual([]);
+  });
+
+  it('keeps at most MAX_REVOKED revocations, dropping the soonest to expire', async () => {
+    const limiter = limiterFor(unique('do-revoke-cap'));
+    const base = Date.now() + WINDOW_MS;
+    await runInDurableObject(limiter, async (instance: RateLimiter) => {
+      for (let i = 0; i <= MAX_REVOKED; i++) await instance.revoke(`tok-${i}`, base + i * MINUTE);
+    });
+    const count = await runInDurableObject(
+      limiter,
+      (_, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM revoked_tokens').one().n,
+    );
+    expect(count).toBe(MAX_REVOKED);
+    expect(await limiter.takeUnlessRevoked(5, 'tok-0')).not.toBe('revoked');
+    expect(await limiter.takeUnlessRevoked(5, `tok-${MAX_REVOKED}`)).toBe('revoked');
+  });
+
+  it('peek answers what take would, without taking', async () => {
+    const limiter = limiterFor(unique('do-peek'));
+    expect(await limiter.peek(2)).toMatchObject({ allowed: true, limit: 2, remaining: 2 });
+    await limiter.take(2);
+    expect(await limiter.peek(2)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limiter.peek(2)).toMatchObject({ allowed: true, remaining: 1 });
+    await limiter.take(2);
+    const full = await limiter.peek(2);
+    expect(full).toMatchObject({ allowed: false, remaining: 0 });
+    expect(full.retryAfter).toBeGreaterThan(0);
+    expect(await limiter.slots()).toEqual([expect.objectContaining({ hits: 2 })]);
   });
 });

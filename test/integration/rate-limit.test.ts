@@ -8,11 +8,13 @@ import {
   runInDurableObject,
   waitOnExecutionContext,
 } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import type { RateLimiter } from '../../src/durable-objects/rate-limiter';
 import { bucketKeys } from '../../src/lib/rate-limit-rules';
 import { API, call, uniqueIp } from '../helpers/client';
+import { withDb } from '../helpers/db';
 import { createUser, type TestUser, unique } from '../helpers/factories';
 import { expectRefusal, limitHeaders } from '../helpers/rate-limit';
 
@@ -122,6 +124,48 @@ describe('authenticated requests', () => {
     expect(limitHeaders(second)).toMatchObject({ limit: '5000', remaining: '4998' });
   });
 
+  it("a revoked token is charged to its IP's anonymous bucket and refused, never to its owner", async () => {
+    const me = await createUser('rl-revoked');
+    const created = await call('/users/me/tokens', { token: me.token, json: { name: 'ci' } });
+    const ci = (await created.json()) as { token: string; token_id: string };
+    const revoked = await call(`/users/me/tokens/${ci.token_id}`, { method: 'DELETE', token: me.token });
+    expect(revoked.status).toBe(200);
+    const before = Number(limitHeaders(revoked).remaining);
+
+    const ip = uniqueIp();
+    // A route that checks the token and a public one: both are anonymous requests now.
+    for (const [path, remaining] of [
+      ['/users/me', '59'],
+      [`/users/${user.username}`, '58'],
+    ] as const) {
+      const res = await call(path, { token: ci.token, ip });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toBe('authentication_required');
+      expect(limitHeaders(res)).toMatchObject({ limit: '60', remaining });
+    }
+    const slots = await runInDurableObject(limiterFor(bucketKeys.anon(ip)), (instance: RateLimiter) =>
+      instance.slots(),
+    );
+    expect(slots.reduce((sum, s) => sum + s.hits, 0)).toBe(2);
+
+    // The owner's live token: only its own request was charged.
+    const mine = await call('/users/me', { token: me.token });
+    expect(limitHeaders(mine)).toMatchObject({ limit: '5000', remaining: String(before - 1) });
+  });
+
+  it("a token revoked behind the limiter's back costs its owner one request at most", async () => {
+    const me = await createUser('rl-revoked-db');
+    const created = await call('/users/me/tokens', { token: me.token, json: { name: 'ci' } });
+    const ci = (await created.json()) as { token: string; token_id: string };
+    // As a revocation path that does not tell the limiter would (or one whose telling failed).
+    await withDb((db) => db.execute(sql`update api_tokens set revoked_at = now() where id = ${ci.token_id}`));
+    const baseline = Number(limitHeaders(await call('/users/me', { token: me.token })).remaining);
+    for (let i = 0; i < 3; i++) expect((await call('/users/me', { token: ci.token })).status).toBe(401);
+    const after = await call('/users/me', { token: me.token });
+    // One for this request, one for the first use of the dead token (which taught the limiter).
+    expect(limitHeaders(after)).toMatchObject({ remaining: String(baseline - 2) });
+  });
+
   it('the 5001st request in an hour is refused', async () => {
     const me = await createUser('rl-5000');
     await spend(bucketKeys.user(me.userId), 5000, 4999);
@@ -199,6 +243,37 @@ describe('login', () => {
     const ok = await attempt(user.email, uniqueIp(), user.password);
     expect(ok.status).toBe(200);
     expect(limitHeaders(ok)).toMatchObject({ limit: '3', remaining: '2' });
+  });
+
+  it('counts only failed attempts per email: successful logins from many IPs never lock the account', async () => {
+    const me = await createUser('rl-login-ok');
+    for (let i = 0; i < 5; i++) expect((await attempt(me.email, uniqueIp(), me.password)).status).toBe(200);
+    // Failures still count: two more, and the third failure uses the last unit.
+    for (let i = 0; i < 3; i++) expect((await attempt(me.email, uniqueIp())).status).toBe(401);
+    await expectRefusal(await attempt(me.email, uniqueIp(), me.password), 3);
+  });
+
+  it('a locked email is refused before any database or password work', async () => {
+    const victim = await createUser('rl-login-db');
+    for (let i = 0; i < 3; i++) expect((await attempt(victim.email, uniqueIp())).status).toBe(401);
+    // With no reachable database, only a refusal that comes first can still be a 429.
+    const broken = {
+      ...vars,
+      DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:9/none',
+      NEON_HTTP_ENDPOINT: 'http://127.0.0.1:9/sql',
+      WS_PROXY: '127.0.0.1:9',
+    };
+    const login = (email: string) =>
+      callWith(broken, '/auth/login', {
+        method: 'POST',
+        headers: { 'cf-connecting-ip': uniqueIp(), 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: victim.password }),
+      });
+    await expectRefusal(await login(victim.email), 3);
+    // Control: an email that is not locked does reach the (broken) database.
+    const control = await login(user.email);
+    expect(control.status).toBeGreaterThanOrEqual(500);
+    await control.arrayBuffer();
   });
 
   it('does not draw from the anonymous bucket', async () => {

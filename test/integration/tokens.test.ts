@@ -3,7 +3,8 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
-import { createUser } from '../helpers/factories';
+import { createUser, type TestUser } from '../helpers/factories';
+import { packageName, publishPackage } from '../helpers/packages';
 
 const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 const b64url = (value: unknown) =>
@@ -13,6 +14,18 @@ const b64url = (value: unknown) =>
 function claimsOf(token: string): Record<string, unknown> {
   const payload = token.slice(4).split('.')[1]!;
   return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+}
+
+async function apiToken(user: TestUser, json: Record<string, unknown> = {}) {
+  const { status, body } = await callJson('/users/me/tokens', { token: user.token, json: { name: 'ci', ...json } });
+  expect(status).toBe(201);
+  return body as { token: string; token_id: string; expires_at: string; scopes: string[]; package_pattern: string };
+}
+
+async function expectSessionNeeded(res: { status: number; body: any }) {
+  expect(res.status).toBe(403);
+  expect(res.body.error).toBe('permission_denied');
+  expect(res.body.message).toMatch(/session token/);
 }
 
 async function expect401(token: string) {
@@ -37,6 +50,18 @@ describe('GET /users/me', () => {
     expect(token.last_used).not.toBe('');
     expect(JSON.stringify(body)).not.toContain(user.token);
   });
+
+  it('with an API token, still answers but lists only the calling token', async () => {
+    const user = await createUser();
+    const ci = await apiToken(user, { name: 'ci' });
+    await apiToken(user, { name: 'other' });
+    const asSession = await callJson('/users/me', { token: user.token });
+    expect(asSession.body.tokens.map((t: any) => t.name).sort()).toEqual(['ci', 'other', 'registration']);
+    const { status, body } = await callJson('/users/me', { token: ci.token });
+    expect(status).toBe(200);
+    expect(body.email).toBe(user.email);
+    expect(body.tokens.map((t: any) => t.token_id)).toEqual([ci.token_id]);
+  });
 });
 
 describe('POST /users/me/tokens', () => {
@@ -56,6 +81,55 @@ describe('POST /users/me/tokens', () => {
     const listed = me.body.tokens.find((t: any) => t.token_id === body.token_id);
     expect(listed).toMatchObject({ name: 'ci', kind: 'api', scopes: ['publish'], package_pattern: 'raven-*' });
     expect(JSON.stringify(me.body)).not.toContain(body.token);
+  });
+
+  it('says what it granted: scopes and package pattern, "" and [] when unrestricted', async () => {
+    const user = await createUser();
+    expect(await apiToken(user, { scopes: ['yank'], package_pattern: 'raven-*' })).toMatchObject({
+      scopes: ['yank'],
+      package_pattern: 'raven-*',
+    });
+    expect(await apiToken(user)).toMatchObject({ scopes: [], package_pattern: '' });
+  });
+
+  it('refuses an API token, however wide: only a session token creates tokens', async () => {
+    const user = await createUser();
+    for (const creator of [
+      await apiToken(user),
+      await apiToken(user, { scopes: ['publish'], package_pattern: 'a-*' }),
+    ]) {
+      for (const json of [{ name: 'wider' }, { name: 'same', scopes: ['publish'], package_pattern: 'a-*' }]) {
+        await expectSessionNeeded(await callJson('/users/me/tokens', { token: creator.token, json }));
+      }
+    }
+    const me = await callJson('/users/me', { token: user.token });
+    expect(me.body.tokens).toHaveLength(3);
+  });
+
+  it('refuses a package pattern with more than four stars', async () => {
+    const user = await createUser();
+    await apiToken(user, { package_pattern: 'a*b*c*d*' });
+    const { status, body } = await callJson('/users/me/tokens', {
+      token: user.token,
+      json: { name: 'evil', package_pattern: '*a*a*a*a*a*a*b' },
+    });
+    expect(status).toBe(400);
+    expect(Object.keys(body.details.fields)).toContain('package_pattern');
+  });
+
+  it.each([
+    ['an ANSI escape', '\u001b[31mprod'],
+    ['a C1 control', 'ci\u009b2J'],
+    ['a right-to-left override', 'ci-\u202eorp'],
+    ['a bidi isolate', '\u2066ci\u2069'],
+    ['a right-to-left mark', 'ci\u200f'],
+    ['a newline', 'ci\nprod'],
+  ])('refuses a name with %s, naming the field', async (_, name) => {
+    const user = await createUser();
+    const { status, body } = await callJson('/users/me/tokens', { token: user.token, json: { name } });
+    expect(status).toBe(400);
+    expect(body.error).toBe('invalid_request');
+    expect(Object.keys(body.details.fields)).toContain('name');
   });
 
   it('never stores the token itself', async () => {
@@ -113,10 +187,72 @@ describe('DELETE /users/me/tokens/:token_id', () => {
     expect((await callJson('/users/me', { token: bobs.body.token })).status).toBe(200);
   });
 
+  it('refuses an API token, even revoking itself: only a session token revokes tokens', async () => {
+    const user = await createUser();
+    const [ci, other] = [await apiToken(user), await apiToken(user)];
+    for (const target of [other.token_id, ci.token_id]) {
+      await expectSessionNeeded(await callJson(`/users/me/tokens/${target}`, { method: 'DELETE', token: ci.token }));
+    }
+    expect((await callJson('/users/me', { token: other.token })).status).toBe(200);
+    expect((await callJson('/users/me', { token: ci.token })).status).toBe(200);
+  });
+
   it('404s on a malformed id', async () => {
     const user = await createUser();
     const { status } = await callJson('/users/me/tokens/not-a-uuid', { method: 'DELETE', token: user.token });
     expect(status).toBe(404);
+  });
+});
+
+describe('POST /auth/refresh keeps what the token was', () => {
+  it('an API token keeps its kind, scopes, pattern and original expiry, so it cannot be renewed forever', async () => {
+    const user = await createUser();
+    const ci = await apiToken(user, { expires_in_days: 3, scopes: ['publish'], package_pattern: 'raven-*' });
+    const first = await callJson('/auth/refresh', { method: 'POST', token: ci.token });
+    expect(first.status).toBe(200);
+    expect(first.body.expires_at).toBe(ci.expires_at);
+    const second = await callJson('/auth/refresh', { method: 'POST', token: first.body.token });
+    expect(second.body.expires_at).toBe(ci.expires_at);
+    const me = await callJson('/users/me', { token: second.body.token });
+    expect(me.body.tokens).toEqual([
+      expect.objectContaining({ name: 'ci', kind: 'api', scopes: ['publish'], package_pattern: 'raven-*' }),
+    ]);
+    expect(Date.parse(me.body.tokens[0].expires_at)).toBe(Date.parse(ci.expires_at));
+    // Still an API token: it cannot mint tokens after a refresh either.
+    await expectSessionNeeded(await callJson('/users/me/tokens', { token: second.body.token, json: { name: 'x' } }));
+  });
+
+  it('a session slides: a refresh gives it a fresh full lifetime', async () => {
+    const user = await createUser();
+    const jti = claimsOf(user.token).jti as string;
+    await withDb((db) =>
+      db.execute(sql`update api_tokens set expires_at = now() + interval '1 day' where id = ${jti}`),
+    );
+    const { status, body } = await callJson('/auth/refresh', { method: 'POST', token: user.token });
+    expect(status).toBe(200);
+    const days = (Date.parse(body.expires_at) - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+    const me = await callJson('/users/me', { token: body.token });
+    expect(me.body.tokens.map((t: any) => t.kind)).toEqual(['session']);
+  });
+});
+
+describe('audit trail reads', () => {
+  it('need the "owners" scope and a pattern matching the package', async () => {
+    const owner = await createUser('aud-tok');
+    const name = packageName('aud-tok');
+    await publishPackage(owner.token, name);
+    const read = (token: string) => callJson(`/packages/${name}/audit`, { token });
+    expect((await read(owner.token)).status).toBe(200);
+    expect(
+      (await read((await apiToken(owner, { scopes: ['owners'], package_pattern: `${name}*` })).token)).status,
+    ).toBe(200);
+    expect((await read((await apiToken(owner)).token)).status).toBe(200);
+    for (const json of [{ scopes: ['publish', 'yank'] }, { scopes: ['owners'], package_pattern: 'other-*' }]) {
+      const res = await read((await apiToken(owner, json)).token);
+      expect(res.status).toBe(403);
+      expect(res.body.error).toBe('permission_denied');
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decide,
+  inspect,
   oldestLiveSlot,
   SLOT_MS,
   type SlotCount,
@@ -144,5 +145,18 @@ describe('tightestOf', () => {
     expect(tightestOf([v(true, 0), v(false, 0), v(true, 5)])).toEqual(v(false, 0));
     expect(tightestOf([v(true, 7), v(true, 2), v(true, 5)])).toEqual(v(true, 2));
     expect(tightestOf([v(true, 2, 100), v(true, 2, 300)])).toEqual(v(true, 2, 300));
+  });
+});
+
+describe('inspect', () => {
+  it('answers like decide but takes nothing: remaining is what is left now', () => {
+    const now = 10 * WINDOW_MS;
+    const live: SlotCount[] = [{ slot: slotOf(now - 5 * SLOT_MS), hits: 2 }];
+    expect(inspect([], 3, now)).toMatchObject({ allowed: true, limit: 3, remaining: 3, retryAfter: 0 });
+    expect(inspect(live, 3, now)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(decide(live, 3, now)).toMatchObject({ allowed: true, remaining: 0 });
+    const full: SlotCount[] = [{ slot: slotOf(now - 5 * SLOT_MS), hits: 3 }];
+    expect(inspect(full, 3, now)).toEqual(decide(full, 3, now));
+    expect(inspect(full, 3, now).allowed).toBe(false);
   });
 });
