@@ -6,7 +6,7 @@ export interface Bucket {
   key: string;
   limit: number;
   /** For logs: which rule applied, never the key itself (it holds IPs and emails). */
-  kind: 'anon' | 'user' | 'search' | 'login-ip' | 'login-email' | 'new-package';
+  kind: 'anon' | 'user' | 'search' | 'login-ip' | 'login-email' | 'login-email-all' | 'new-package';
 }
 
 /** Durable Object names. The prefixes keep buckets of different rules apart. */
@@ -15,7 +15,10 @@ export const bucketKeys = {
   user: (userId: string) => `user:${userId}`,
   search: (ip: string) => `search:${clientKey(ip)}`,
   loginIp: (ip: string) => `login-ip:${clientKey(ip)}`,
-  loginEmail: (email: string) => `login-email:${email.trim().toLowerCase()}`,
+  /** Failed logins for one email from one client. */
+  loginEmail: (email: string, ip: string) => `login-email:${clientKey(ip)}:${email.trim().toLowerCase()}`,
+  /** Failed logins for one email from everywhere: the ceiling on distributed guessing. */
+  loginEmailAll: (email: string) => `login-email-all:${email.trim().toLowerCase()}`,
   newPackage: (userId: string) => `new-package:${userId}`,
 };
 
@@ -59,12 +62,30 @@ export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null 
   return { key: bucketKeys.anon(ip), limit: limits.RATE_LIMIT_ANON_PER_HOUR, kind: 'anon' };
 }
 
-export function loginBuckets(ip: string | undefined, email: string, limits: Limits): [Bucket, Bucket] {
+/** How many times the per-client failure limit all clients together may fail for one email. */
+export const LOGIN_EMAIL_ALL_FACTOR = 10;
+
+/**
+ * Login buckets: every attempt from a client (`ip`), and failed attempts for
+ * an email — per client at the login limit, and from all clients together at
+ * ten times it. Keying the first failure bucket on the client too is what
+ * stops a stranger's ten wrong guesses from locking the owner out of a correct
+ * login from another address; the all-clients bucket still caps a distributed
+ * guesser at a few hundred tries a hour.
+ */
+export function loginBuckets(
+  ip: string | undefined,
+  email: string,
+  limits: Limits,
+): { ip: Bucket; failures: [Bucket, Bucket] } {
   const limit = limits.RATE_LIMIT_LOGIN_PER_HOUR;
-  return [
-    { key: bucketKeys.loginIp(ip ?? ''), limit, kind: 'login-ip' },
-    { key: bucketKeys.loginEmail(email), limit, kind: 'login-email' },
-  ];
+  return {
+    ip: { key: bucketKeys.loginIp(ip ?? ''), limit, kind: 'login-ip' },
+    failures: [
+      { key: bucketKeys.loginEmail(email, ip ?? ''), limit, kind: 'login-email' },
+      { key: bucketKeys.loginEmailAll(email), limit: limit * LOGIN_EMAIL_ALL_FACTOR, kind: 'login-email-all' },
+    ],
+  };
 }
 
 export function newPackageBucket(userId: string, limits: Limits): Bucket {

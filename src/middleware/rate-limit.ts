@@ -91,10 +91,10 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
  * successful logins never spend the email's budget.
  */
 export async function limitLogin(c: AnyContext, email: string): Promise<{ failed(): Promise<void> }> {
-  const [ipBucket, emailBucket] = loginBuckets(clientIp(c), email, c.var.config);
+  const buckets = loginBuckets(clientIp(c), email, c.var.config);
   const results = await Promise.allSettled([
-    take(c.env, ipBucket),
-    take(c.env, emailBucket, (stub, limit) => stub.peek(limit)),
+    take(c.env, buckets.ip),
+    ...buckets.failures.map((b) => take(c.env, b, (stub, limit) => stub.peek(limit))),
   ]);
   const failure = results.find((r) => r.status === 'rejected');
   if (failure) logFailure(c, 'login', 'closed', failure.reason);
@@ -111,8 +111,8 @@ export async function limitLogin(c: AnyContext, email: string): Promise<{ failed
   return {
     async failed() {
       // The reply is a 401 either way: a refusal here only updates the headers.
-      const verdict = await takeOrLog(c, emailBucket, 'open');
-      if (verdict) stateOf(c).verdicts.push(verdict);
+      const charged = await Promise.all(buckets.failures.map((b) => takeOrLog(c, b, 'open')));
+      for (const verdict of charged) if (verdict) stateOf(c).verdicts.push(verdict);
     },
   };
 }

@@ -235,27 +235,36 @@ describe('login', () => {
     expect(limitHeaders(other)).toMatchObject({ limit: '60', remaining: '59' });
   });
 
-  it('limits attempts per email, across IPs, even with the right password after', async () => {
+  it("a stranger's failed guesses lock only their own address: the owner still logs in from another", async () => {
     const victim = await createUser('rl-login');
-    for (let i = 0; i < 3; i++) expect((await attempt(victim.email, uniqueIp())).status).toBe(401);
-    await expectRefusal(await attempt(victim.email.toUpperCase(), uniqueIp(), victim.password), 3);
-    // Other accounts can still log in.
-    const ok = await attempt(user.email, uniqueIp(), user.password);
+    const stranger = uniqueIp();
+    for (let i = 0; i < 3; i++) expect((await attempt(victim.email, stranger)).status).toBe(401);
+    await expectRefusal(await attempt(victim.email.toUpperCase(), stranger, victim.password), 3);
+    const ok = await attempt(victim.email, uniqueIp(), victim.password);
     expect(ok.status).toBe(200);
-    expect(limitHeaders(ok)).toMatchObject({ limit: '3', remaining: '2' });
   });
 
-  it('counts only failed attempts per email: successful logins from many IPs never lock the account', async () => {
+  it('failures for one email from every address together are capped at ten times the limit', async () => {
+    const victim = await createUser('rl-login-all');
+    // 29 of the 30 failures the whole world may spend on this email this hour.
+    await spend(bucketKeys.loginEmailAll(victim.email), 30, 29);
+    expect((await attempt(victim.email, uniqueIp())).status).toBe(401);
+    // The right password from a fresh address is refused too: guessing stops for everyone.
+    await expectRefusal(await attempt(victim.email, uniqueIp(), victim.password), 30);
+  });
+
+  it('counts only failed attempts per email: successful logins never use up the budget', async () => {
     const me = await createUser('rl-login-ok');
+    await spend(bucketKeys.loginEmailAll(me.email), 30, 29);
     for (let i = 0; i < 5; i++) expect((await attempt(me.email, uniqueIp(), me.password)).status).toBe(200);
-    // Failures still count: two more, and the third failure uses the last unit.
-    for (let i = 0; i < 3; i++) expect((await attempt(me.email, uniqueIp())).status).toBe(401);
-    await expectRefusal(await attempt(me.email, uniqueIp(), me.password), 3);
+    // Failures still count: the one unit left goes on the next failure.
+    expect((await attempt(me.email, uniqueIp())).status).toBe(401);
+    await expectRefusal(await attempt(me.email, uniqueIp(), me.password), 30);
   });
 
   it('a locked email is refused before any database or password work', async () => {
     const victim = await createUser('rl-login-db');
-    for (let i = 0; i < 3; i++) expect((await attempt(victim.email, uniqueIp())).status).toBe(401);
+    await spend(bucketKeys.loginEmailAll(victim.email), 30, 30);
     // With no reachable database, only a refusal that comes first can still be a 429.
     const broken = {
       ...vars,
@@ -269,7 +278,7 @@ describe('login', () => {
         headers: { 'cf-connecting-ip': uniqueIp(), 'content-type': 'application/json' },
         body: JSON.stringify({ email, password: victim.password }),
       });
-    await expectRefusal(await login(victim.email), 3);
+    await expectRefusal(await login(victim.email), 30);
     // Control: an email that is not locked does reach the (broken) database.
     const control = await login(user.email);
     expect(control.status).toBeGreaterThanOrEqual(500);

@@ -79,10 +79,13 @@ describe('requestBucket', () => {
 });
 
 describe('login and new-package buckets', () => {
-  it('login is keyed per IP and per email (case-insensitive), both at the login limit', () => {
-    const [byIp, byEmail] = loginBuckets('203.0.113.9', '  Ada@Example.COM ', limits);
-    expect(byIp).toEqual({ key: 'login-ip:203.0.113.9', limit: 10, kind: 'login-ip' });
-    expect(byEmail).toEqual({ key: 'login-email:ada@example.com', limit: 10, kind: 'login-email' });
+  it('login is keyed per IP, and failures per email (case-insensitive) per client and from everywhere', () => {
+    const buckets = loginBuckets('203.0.113.9', '  Ada@Example.COM ', limits);
+    expect(buckets.ip).toEqual({ key: 'login-ip:203.0.113.9', limit: 10, kind: 'login-ip' });
+    expect(buckets.failures).toEqual([
+      { key: 'login-email:203.0.113.9:ada@example.com', limit: 10, kind: 'login-email' },
+      { key: 'login-email-all:ada@example.com', limit: 100, kind: 'login-email-all' },
+    ]);
   });
 
   it('new package names are keyed per user at their own limit', () => {
@@ -96,7 +99,8 @@ describe('login and new-package buckets', () => {
       bucketKeys.loginIp('1.2.3.4'),
       bucketKeys.user('1.2.3.4'),
       bucketKeys.newPackage('1.2.3.4'),
-      bucketKeys.loginEmail('1.2.3.4'),
+      bucketKeys.loginEmail('1.2.3.4', '1.2.3.4'),
+      bucketKeys.loginEmailAll('1.2.3.4'),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });
