@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { createUser } from '../helpers/factories';
 
-const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+const TEST_SECRET = env.JWT_SECRET;
 const b64url = (value: unknown) =>
   btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
