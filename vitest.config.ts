@@ -1,5 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { generatedFilesProblem } from './scripts/lib/preflight.ts';
+
+// `npm ci --ignore-scripts` leaves out hash-wasm's extracted binaries: say so, not an esbuild trace.
+const missing = generatedFilesProblem(import.meta.dirname);
+if (missing) {
+  console.error(`[raven test] ${missing}`);
+  process.exit(1);
+}
 
 // The Worker under test, with reads over Neon's HTTP mode on or off.
 const worker = (httpReads: boolean) =>
