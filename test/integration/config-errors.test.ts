@@ -1,10 +1,18 @@
 // Missing or unusable settings: one clear line in the log naming the variable
 // and how to set it, the contract's opaque 500 to the client, and no webhook
 // work without WEBHOOK_SECRET_KEY (no fallback to JWT_SECRET).
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { ConfigError, loadConfig, webhookSecretKey } from '../../src/config';
+import worker from '../../src/index';
 import { uniqueIp } from '../helpers/client';
 import { createUser, type TestUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
@@ -101,6 +109,23 @@ describe('the Worker with a bad setting', () => {
       error: expect.stringMatching(/^JWT_SECRET must be at least 32 characters: .*; RATE_LIMIT_LOGIN_PER_HOUR /),
     });
     expect(lines[0]).not.toMatch(/ZodError|too-short|\\n|at \w+ \(/);
+  });
+
+  it('the cron sweep and the queue consumer stop quietly (the one line, no stack) and the messages come back', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const broken = { ...env, DATABASE_URL: '', WEBHOOK_TIMEOUT_MS: '-9' } as Env;
+    for (let i = 0; i < 2; i++) {
+      await worker.scheduled!(createScheduledController({ cron: '* * * * *' }), broken);
+    }
+    const batch = createMessageBatch('raven-webhooks', [
+      { id: 'm1', timestamp: new Date(), attempts: 1, body: { delivery_id: crypto.randomUUID() } },
+    ]);
+    await worker.queue!(batch, broken);
+    expect((await getQueueResult(batch, createExecutionContext())).retryBatch.retry).toBe(true);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(String(errors.mock.calls[0]![0])).toMatch(
+      /"error":"DATABASE_URL is missing: .*WEBHOOK_TIMEOUT_MS is invalid/,
+    );
   });
 
   describe('without WEBHOOK_SECRET_KEY', () => {
