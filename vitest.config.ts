@@ -1,5 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { generatedFilesProblem } from './scripts/lib/preflight.ts';
+
+// `npm ci --ignore-scripts` leaves out hash-wasm's extracted binaries: say so, not an esbuild trace.
+const missing = generatedFilesProblem(import.meta.dirname);
+if (missing) {
+  console.error(`[raven test] ${missing}`);
+  process.exit(1);
+}
 
 // The Worker under test, with reads over Neon's HTTP mode on or off.
 const worker = (httpReads: boolean) =>
@@ -15,8 +23,8 @@ const worker = (httpReads: boolean) =>
         WEBHOOKS_ALLOW_LOCAL: 'true',
         WEBHOOK_RETRY_BASE_SECONDS: '0',
         WEBHOOK_TIMEOUT_MS: '2000',
-        // Test-only secret; production secrets live in `wrangler secret`.
-        JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+        // JWT_SECRET and WEBHOOK_SECRET_KEY, fresh per run (test/global-setup.ts).
+        ...inject('secrets'),
       },
     },
   }));
@@ -52,7 +60,13 @@ export default defineConfig({
           globalSetup: ['./test/global-setup.ts'],
           include: ['test/integration/**/*.test.ts'],
           // rate-limit*: the limiter does no database work, so a second read path adds nothing.
-          exclude: ['test/integration/sql-over-http.test.ts', 'test/integration/rate-limit*.test.ts'],
+          exclude: [
+            'test/integration/sql-over-http.test.ts',
+            'test/integration/rate-limit*.test.ts',
+            // About the local stack and settings, not the read path.
+            'test/integration/local-stack-security.test.ts',
+            'test/integration/config-errors.test.ts',
+          ],
         },
       },
     ],

@@ -113,6 +113,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A start-up problem (a bad .dev.vars, an install that skipped its scripts) is one line that says what to do.
+  console.error(process.env.RAVEN_DEBUG || !(err instanceof Error) ? err : err.message);
   process.exit(1);
 });

@@ -81,10 +81,11 @@ async function main() {
       const api = `${stack.url}/api/v1`;
       if (index === 0) {
         console.log('seeding…');
-        await seedDatabase(stack.databaseUrl);
+        await seedDatabase(stack.ownerDatabaseUrl); // ends with ANALYZE, an owner's right
       }
       const setup = await prepare(api, variant.name);
-      const counter = await StatementCounter.connect(stack.databaseUrl);
+      // pg_stat_statements is the owner's to create and reset.
+      const counter = await StatementCounter.connect(stack.ownerDatabaseUrl);
       try {
         rows.push(...(await measure(api, stack.url, variant.name, setup, counter)));
       } finally {
@@ -312,6 +313,7 @@ function report(rows: Row[]) {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A start-up problem (a bad .dev.vars, an install that skipped its scripts) is one line that says what to do.
+  console.error(process.env.RAVEN_DEBUG || !(err instanceof Error) ? err : err.message);
   process.exit(1);
 });

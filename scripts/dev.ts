@@ -1,25 +1,14 @@
 // `npm run dev`: the whole registry on one machine with nothing else installed
-// (see scripts/lib/stack.ts). A JWT_SECRET is generated into the ignored
-// .dev.vars on first run. Delete .wrangler/state to start fresh; data survives
-// restarts otherwise. RAVEN_STATE_DIR moves the state elsewhere.
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, startStack } from './lib/stack.ts';
+// (see scripts/lib/stack.ts). JWT_SECRET and WEBHOOK_SECRET_KEY are generated
+// into the ignored .dev.vars on first run. RAVEN_STATE_DIR (default
+// .wrangler/state) holds everything the stack keeps between runs: the Postgres
+// data and its passwords, and Miniflare's R2, Durable Objects and queues.
+// Delete it to start fresh; data survives restarts otherwise.
+import { startStack } from './lib/stack.ts';
 
 const log = (message: string) => console.log(`[raven dev] ${message}`);
 
-function ensureDevVars(): void {
-  const path = join(ROOT, '.dev.vars');
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  if (/^JWT_SECRET=.+$/m.test(current)) return;
-  const line = `JWT_SECRET=${randomBytes(32).toString('hex')}\n`;
-  writeFileSync(path, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${line}`, { mode: 0o600 });
-  log('generated JWT_SECRET into .dev.vars');
-}
-
 async function main(): Promise<void> {
-  ensureDevVars();
   const stack = await startStack({
     port: Number(process.env.PORT ?? 8787),
     stateDir: process.env.RAVEN_STATE_DIR,
@@ -33,6 +22,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('[raven dev] failed to start:', err);
+  // One line saying what to do; a stack only for what nobody foresaw.
+  console.error(`[raven dev] failed to start: ${err instanceof Error ? err.message : err}`);
+  if (process.env.RAVEN_DEBUG) console.error(err);
   process.exit(1);
 });

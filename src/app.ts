@@ -2,6 +2,7 @@
 // and the one error renderer.
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
+import { ConfigError } from './config';
 import { isInvalidTextError } from './db/errors';
 import { ApiError, describeError, invalid, notFound, renderError } from './errors';
 import { bearer, refuseBadToken } from './middleware/auth';
@@ -76,6 +77,8 @@ export function createApp() {
       const code = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_request';
       return renderError(c, new ApiError(code, err.message || 'The request could not be read.'), requestId);
     }
+    // Already logged once per isolate by src/config.ts; a line per request would bury it.
+    if (err instanceof ConfigError) return renderError(c, err, requestId);
     console.error(JSON.stringify({ level: 'error', msg: 'unhandled', request_id: requestId, ...describeError(err) }));
     return renderError(c, err, requestId);
   });

@@ -1,12 +1,34 @@
 // Tunables from Worker vars ([vars] in wrangler.toml, .dev.vars locally), parsed
-// once per isolate. Bad values fail loudly at the first request, not silently.
+// once per isolate. A missing or bad value is one ConfigError naming the
+// variable and how to set it, logged once per isolate (not a ZodError or a
+// stack per request); requests get the contract's opaque 500.
+//
+// Node scripts (scripts/lib/stack.ts) check the same rules before starting wrangler.
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** Values in .dev.vars.example start with this: a copied example file must not become real secrets. */
+export const PLACEHOLDER_PREFIX = 'replace-with-';
+export const SECRET_NAMES = ['JWT_SECRET', 'WEBHOOK_SECRET_KEY'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** Why a secret's value is unusable, or undefined when it is fine. */
+export function secretProblem(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return 'is missing';
+  if (value.startsWith(PLACEHOLDER_PREFIX)) return 'is the .dev.vars.example placeholder';
+  if (value.length < 32) return 'must be at least 32 characters';
+  return undefined;
+}
+
+const secret = z.string().superRefine((value, ctx) => {
+  const problem = secretProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const ConfigSchema = z.object({
-  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
-  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required'),
+  JWT_SECRET: z.string().optional().default('').pipe(secret),
+  DATABASE_URL: z.string().min(1, 'is missing'),
   WS_PROXY: z.string().optional().default(''),
   // Single-statement reads over Neon's HTTP mode (one fetch each) instead of the WebSocket Pool.
   DB_HTTP_READS: z
@@ -38,23 +60,82 @@ const ConfigSchema = z.object({
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   /** Events per package in any rolling hour that are delivered; the rest are dropped (src/services/events.ts). */
   WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR: positiveInt(60),
-  /** Seals stored webhook secrets (HKDF -> AES-GCM); empty means derive from JWT_SECRET. */
+  /**
+   * Seals stored webhook secrets (HKDF -> AES-GCM). Optional for the rest of the
+   * Worker; webhook work refuses to run without it (webhookSecretKey).
+   */
   WEBHOOK_SECRET_KEY: z
     .string()
     .optional()
     .default('')
-    .refine((v) => v === '' || v.length >= 32, 'WEBHOOK_SECRET_KEY must be at least 32 characters'),
+    .refine((v) => v === '' || !secretProblem(v), { error: (issue) => secretProblem(issue.input as string) }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** How to give each variable a value, for the one-line error. */
+function howToSet(name: string): string {
+  if ((SECRET_NAMES as readonly string[]).includes(name)) {
+    return `run \`npm run dev\` once to generate .dev.vars, or \`wrangler secret put ${name}\` in production`;
+  }
+  if (name === 'DATABASE_URL') {
+    return 'the local stack sets it; in production `wrangler secret put DATABASE_URL` (the Neon connection string)';
+  }
+  return 'set it under [vars] in wrangler.toml (or in .dev.vars locally)';
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const logged = new Set<string>();
+
+/** The error for a bad setting, logged as one JSON line the first time this isolate meets it. */
+function configError(message: string): ConfigError {
+  if (!logged.has(message)) {
+    logged.add(message);
+    console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration', error: message }));
+  }
+  return new ConfigError(message);
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration');
+      // Our own messages read on from the name ("is missing"); zod's are wrapped.
+      const problem = /^(is|must) /.test(issue.message) ? issue.message : `is invalid (${issue.message})`;
+      return `${name} ${problem}: ${howToSet(name)}`;
+    })
+    .join('; ');
+}
+
+/** The parsed config, or the one-line description of every bad setting (for Node scripts). */
+export function checkConfig(vars: object): { config: Config; error?: undefined } | { error: string } {
+  const result = ConfigSchema.safeParse(vars);
+  return result.success ? { config: result.data } : { error: describeIssues(result.error.issues) };
+}
+
 const cache = new WeakMap<object, Config>();
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: object): Config {
   let config = cache.get(env);
   if (!config) {
-    config = ConfigSchema.parse(env);
+    const checked = checkConfig(env);
+    if (checked.error !== undefined) throw configError(checked.error);
+    config = checked.config;
     cache.set(env, config);
   }
   return config;
+}
+
+/** The master key for webhook secrets. No fallback to JWT_SECRET: one leaked secret must not open the other. */
+export function webhookSecretKey(config: Config): string {
+  if (config.WEBHOOK_SECRET_KEY === '') {
+    throw configError(`WEBHOOK_SECRET_KEY is missing: ${howToSet('WEBHOOK_SECRET_KEY')}`);
+  }
+  return config.WEBHOOK_SECRET_KEY;
 }

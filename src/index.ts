@@ -1,6 +1,7 @@
 // Worker entry: HTTP (the Hono app), the webhook queue's consumer, the cron
 // outbox sweeper, plus the Durable Object classes wrangler binds.
 import { createApp } from './app';
+import { ConfigError } from './config';
 import { handleWebhookBatch } from './queue/consumer';
 import { sweepWebhookOutbox } from './queue/sweeper';
 
@@ -11,10 +12,21 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  // A bad setting is already one logged line (src/config.ts); rethrowing would
+  // add a stack per batch and per minute. The messages come back once it is fixed.
   async queue(batch, env) {
-    await handleWebhookBatch(batch, env);
+    try {
+      await handleWebhookBatch(batch, env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      batch.retryAll();
+    }
   },
   async scheduled(controller, env) {
-    await sweepWebhookOutbox(env, controller.scheduledTime);
+    try {
+      await sweepWebhookOutbox(env, controller.scheduledTime);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+    }
   },
 } satisfies ExportedHandler<Env>;

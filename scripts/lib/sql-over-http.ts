@@ -53,14 +53,8 @@ const ISOLATION_LEVELS: Record<string, string> = {
   RepeatableRead: 'REPEATABLE READ',
 };
 
-const ALLOW_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
-const PREFLIGHT_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'OPTIONS, POST',
-  'Access-Control-Allow-Headers':
-    'Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level',
-  'Access-Control-Max-Age': '86400',
-};
+// No CORS, unlike Neon: the only clients are workerd and Node on this machine,
+// and a web page must not be able to run SQL here (ws-proxy.ts refuses them).
 
 /** A failure answered with Neon's error body; `db` carries Postgres' error fields when there are any. */
 class HttpError extends Error {
@@ -312,7 +306,7 @@ export function createSqlOverHttp(options: SqlOverHttpOptions): SqlOverHttp {
     if (Buffer.byteLength(body) > MAX_RESPONSE_BYTES) {
       throw new HttpError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
     }
-    const replyHeaders: Record<string, string> = { 'Content-Type': 'application/json', ...ALLOW_ORIGIN };
+    const replyHeaders: Record<string, string> = { 'Content-Type': 'application/json' };
     if (Array.isArray(payload)) {
       if (headers.readOnly) replyHeaders['Neon-Batch-Read-Only'] = 'true';
       if (headers.deferrable) replyHeaders['Neon-Batch-Deferrable'] = 'true';
@@ -333,20 +327,14 @@ export function createSqlOverHttp(options: SqlOverHttpOptions): SqlOverHttp {
         return true;
       }
       if (path !== SQL_PATH) return false;
-      if (req.method === 'OPTIONS') {
-        res.writeHead(200, PREFLIGHT_HEADERS).end();
-        return true;
-      }
       if (req.method !== 'POST') {
-        res.writeHead(405, { Allow: 'OPTIONS, POST' }).end();
+        res.writeHead(405, { Allow: 'POST' }).end();
         return true;
       }
       serve(req, res).catch((err) => {
         const e = asHttpError(err);
         if (res.headersSent) return res.destroy();
-        res
-          .writeHead(e.status, { 'Content-Type': 'application/json', ...ALLOW_ORIGIN })
-          .end(JSON.stringify(errorBody(e)));
+        res.writeHead(e.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(errorBody(e)));
       });
       return true;
     },

@@ -1,19 +1,24 @@
 // The local registry stack, shared by `npm run dev`, the end-to-end tests and
 // the benchmarks: embedded Postgres (or DATABASE_URL), migrations, the
 // WebSocket proxy, and `wrangler dev` with Miniflare's R2 and Durable Objects.
+// Every entry point gets its secrets (.dev.vars) and its checks from here, so
+// whichever one a fresh clone runs first works, or fails with one clear line.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkConfig } from '../../src/config.ts';
 import { applyMigrations } from './migrate.ts';
 import { freePort } from './ports.ts';
 import { type LocalPostgres, startLocalPostgres } from './postgres.ts';
+import { generatedFilesProblem } from './preflight.ts';
+import { ensureDevVars } from './secrets.ts';
 import { startWsProxy, type WsProxy } from './ws-proxy.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface StackOptions {
   port: number;
-  /** Where Postgres data and Miniflare state live (default .wrangler/state). */
+  /** Where Postgres data, its passwords and Miniflare state live (RAVEN_STATE_DIR, default .wrangler/state). */
   stateDir?: string;
   /** A Postgres to use instead of the embedded one. */
   databaseUrl?: string;
@@ -28,7 +33,10 @@ export interface StackOptions {
 
 export interface Stack {
   url: string;
+  /** The app role's URL, as the Worker connects. */
   databaseUrl: string;
+  /** The owner's URL (migrations, instrumentation); DATABASE_URL itself when one was given. */
+  ownerDatabaseUrl: string;
   proxy: WsProxy;
   postgres?: LocalPostgres;
   wrangler: ChildProcess;
@@ -50,23 +58,31 @@ function clearStalePidFile(dataDir: string): void {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
   const stateDir = options.stateDir ?? join(ROOT, '.wrangler', 'state');
+  const generated = generatedFilesProblem(ROOT);
+  if (generated) throw new Error(generated);
+  // Checked before anything starts: the values wrangler will hand the Worker, by the Worker's rules.
+  const secrets = ensureDevVars(ROOT, log);
+  const checked = checkConfig({ ...secrets, ...options.vars, DATABASE_URL: options.databaseUrl ?? 'postgres://local' });
+  if (checked.error !== undefined) throw new Error(checked.error);
+
   let postgres: LocalPostgres | undefined;
   let databaseUrl = options.databaseUrl;
+  let ownerDatabaseUrl = databaseUrl;
   if (databaseUrl) {
     log('using the Postgres in DATABASE_URL');
   } else {
-    const dataDir = join(stateDir, 'postgres');
-    clearStalePidFile(dataDir);
+    clearStalePidFile(join(stateDir, 'postgres'));
     postgres = await startLocalPostgres({
-      dataDir,
+      stateDir,
       port: await freePort(),
       persistent: true,
       settings: options.postgresSettings,
     });
     databaseUrl = postgres.url;
+    ownerDatabaseUrl = postgres.ownerUrl;
     log(`embedded Postgres on 127.0.0.1:${postgres.port} (data in ${join(stateDir, 'postgres')})`);
   }
-  await applyMigrations(databaseUrl);
+  await applyMigrations(ownerDatabaseUrl!);
   log('migrations applied');
 
   const target = new URL(databaseUrl);
@@ -98,7 +114,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     })();
     return stopped;
   };
-  return { url: `http://127.0.0.1:${options.port}`, databaseUrl, proxy, postgres, wrangler, stop };
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    databaseUrl,
+    ownerDatabaseUrl: ownerDatabaseUrl!,
+    proxy,
+    postgres,
+    wrangler,
+    stop,
+  };
 }
 
 /** Polls /health until the Worker answers (wrangler takes a few seconds to boot). */

@@ -3,6 +3,13 @@
 // on the same port the stand-in for Neon's SQL-over-HTTP endpoint (POST /sql,
 // see sql-over-http.ts) that `neon()` and drizzle-orm/neon-http use.
 // Both only ever connect to the one Postgres they were started for.
+//
+// Not an open door: a web page the developer has open can reach loopback ports.
+// Browsers put an Origin header on every cross-origin request and on every
+// WebSocket handshake; workerd and Node (the only real clients) send none. So
+// anything with an Origin, or addressed by a name other than loopback (DNS
+// rebinding), gets a bare 403 before it can reach Postgres, and no reply
+// carries CORS headers.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -31,14 +38,34 @@ export interface ProxyTarget {
   databaseUrl?: string;
 }
 
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** True for requests a browser page could have made; those are refused. */
+export function fromBrowser(req: IncomingMessage): boolean {
+  if (req.headers.origin !== undefined) return true;
+  const host = req.headers.host;
+  if (host === undefined) return false;
+  try {
+    return !LOOPBACK_NAMES.has(new URL(`http://${host}`).hostname);
+  } catch {
+    return true;
+  }
+}
+
 export async function startWsProxy(target: ProxyTarget, port = 0): Promise<WsProxy> {
   const sqlOverHttp = createSqlOverHttp({ host: target.host, port: target.port });
   const server = createServer((req, res) => {
-    if (!sqlOverHttp.handle(req, res)) res.writeHead(404).end();
+    if (fromBrowser(req)) res.writeHead(403, { Connection: 'close' }).end();
+    else if (!sqlOverHttp.handle(req, res)) res.writeHead(404).end();
   });
   // Many concurrent keep-alive fetches from workerd; no reason to cap or time them out early.
   server.keepAliveTimeout = 60_000;
-  const wss: WSS = new WebSocketServer({ server });
+  const wss: WSS = new WebSocketServer({
+    server,
+    // Refused before the handshake completes: the page never gets a socket.
+    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number) => void) =>
+      done(!fromBrowser(info.req), 403),
+  });
   const allowed = new Set([`${target.host}:${target.port}`, `localhost:${target.port}`]);
 
   wss.on('connection', (ws, req: IncomingMessage) => {

@@ -2,7 +2,7 @@
 //
 // The registry must sign with each webhook's secret, so it has to keep the
 // secret, not a hash of it. It keeps it sealed: AES-256-GCM under a key derived
-// with HKDF-SHA-256 from WEBHOOK_SECRET_KEY (or JWT_SECRET when that is unset),
+// with HKDF-SHA-256 from WEBHOOK_SECRET_KEY (required, no fallback to JWT_SECRET),
 // with the webhook id as associated data so a sealed secret copied onto another
 // row does not open. A database dump alone reveals no secret.
 //

@@ -4,6 +4,7 @@
 // never read as a version.
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { webhookSecretKey } from '../config';
 import type { AppEnv } from '../env';
 import { forbidden } from '../errors';
 import { sealingKey } from '../lib/webhook-crypto';
@@ -90,7 +91,7 @@ export const webhookRoutes = createRouter()
     const created = await createWebhook(
       c.var.db,
       {
-        sealingKey: await sealingKey(config.WEBHOOK_SECRET_KEY || config.JWT_SECRET),
+        sealingKey: await sealingKey(webhookSecretKey(config)),
         urlPolicy: { allowLocal: config.WEBHOOKS_ALLOW_LOCAL },
       },
       caller,

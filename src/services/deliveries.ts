@@ -3,7 +3,7 @@
 // webhook's secret, record the attempt and decide what comes next - all state
 // in Postgres, each step one statement.
 import { sql } from 'drizzle-orm';
-import type { Config } from '../config';
+import { type Config, webhookSecretKey } from '../config';
 import type { Queryable } from '../db/client';
 import { openSecret, sealingKey, signatureHeader } from '../lib/webhook-crypto';
 import { type AttemptOutcome, outcomeOf } from '../lib/webhook-retry';
@@ -136,11 +136,12 @@ export async function deliver(db: Queryable, config: Config, deliveryId: string)
 async function reasonNotToSend(config: Config, claimed: Claimed): Promise<string | { secret: string }> {
   const check = checkWebhookUrl(claimed.url, { allowLocal: config.WEBHOOKS_ALLOW_LOCAL });
   if (!check.ok) return `Target refused: ${check.reason}`;
+  // Outside the try: a missing key is the Worker's configuration, not this delivery's fault (the queue retries).
+  const key = await sealingKey(webhookSecretKey(config));
   try {
-    const key = await sealingKey(config.WEBHOOK_SECRET_KEY || config.JWT_SECRET);
     return { secret: await openSecret(key, claimed.secret_ciphertext, claimed.webhook_id) };
   } catch {
-    return 'The stored secret could not be unsealed (was WEBHOOK_SECRET_KEY or JWT_SECRET changed?).';
+    return 'The stored secret could not be unsealed (was WEBHOOK_SECRET_KEY changed?).';
   }
 }
 

@@ -42,11 +42,9 @@ export async function watchedPage(context: BrowserContext): Promise<Watched> {
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   // Runs through the DevTools protocol, so the page's own CSP does not block it.
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
-    });
-  });
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
+  });`);
   return { page, problems };
 }
 

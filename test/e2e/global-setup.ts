@@ -11,6 +11,9 @@ import { ROOT, waitForHealth } from '../../scripts/lib/stack.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     registryUrl: string;
+    /** RAVEN_STATE_DIR of that `npm run dev`, and the port its embedded Postgres took. */
+    stateDir: string;
+    postgresPort: number;
   }
 }
 
@@ -34,6 +37,13 @@ export default async function setup(project: TestProject) {
     throw new Error(`npm run dev did not come up:\n${output.join('').slice(-4000)}\n${err}`);
   }
   project.provide('registryUrl', url);
+  project.provide('stateDir', stateDir);
+  const postgresPort = /embedded Postgres on 127\.0\.0\.1:(\d+)/.exec(output.join(''))?.[1];
+  if (!postgresPort) {
+    process.kill(-dev.pid!, 'SIGKILL');
+    throw new Error(`npm run dev did not say where its Postgres is:\n${output.join('')}`);
+  }
+  project.provide('postgresPort', Number(postgresPort));
 
   return async () => {
     const exited = new Promise((resolve) => dev.once('exit', resolve));

@@ -14,7 +14,6 @@ import { verifyToken } from '../../src/lib/tokens';
 import { authenticateToken } from '../../src/services/tokens';
 import { createUser, unique } from '../helpers/factories';
 
-const JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 // Types left as Postgres' text, to see exactly what the stand-in sent.
 const rawText = { types: { getTypeParser: () => (value: string) => value } } as never;
 
@@ -231,7 +230,7 @@ describe('SQL-over-HTTP stand-in: the data layer over HTTP', () => {
   });
 
   it('authenticateToken (one statement with a data-modifying CTE) works and records last use', async () => {
-    const claims = await verifyToken(user.token, JWT_SECRET);
+    const claims = await verifyToken(user.token, env.JWT_SECRET);
     expect(claims).not.toBeNull();
     const db = httpDb();
     await db.update(apiTokens).set({ lastUsed: null }).where(eq(apiTokens.id, claims!.tokenId));

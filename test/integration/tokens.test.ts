@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
 
-const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+const TEST_SECRET = env.JWT_SECRET;
 const b64url = (value: unknown) =>
   btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
