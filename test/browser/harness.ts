@@ -75,7 +75,10 @@ export async function screenshots(browser: Browser, baseUrl: string, path: strin
       const context = await browser.newContext({ viewport, colorScheme });
       const page = await context.newPage();
       await page.goto(`${baseUrl}${path}`);
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewportName}-${colorScheme}.png`), fullPage: true });
+      await page.screenshot({
+        path: join(SCREENSHOT_DIR, `${name}-${viewportName}-${colorScheme}.png`),
+        fullPage: true,
+      });
       await context.close();
     }
   }
