@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildAssets } from '../scripts/build-assets.ts';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startLocalPostgres } from '../scripts/lib/postgres.ts';
@@ -26,6 +27,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // The Worker's pages import src/generated/assets.ts and [assets] serves dist/assets/.
+  buildAssets();
   const dataDir = await mkdtemp(join(tmpdir(), 'raven-test-pg-'));
   const postgres = await startLocalPostgres({
     dataDir,
