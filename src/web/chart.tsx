@@ -3,8 +3,8 @@
 // bar for pointer users.
 import { formatDate, formatNumber } from './format';
 
-const WIDTH = 900;
-const HEIGHT = 150;
+const WIDTH = 360;
+const HEIGHT = 140;
 const TOP = 10;
 const BOTTOM = 20;
 

@@ -261,33 +261,35 @@ export function PackagePage(props: { pkg: PackagePageRow; version: Version; tab:
       <div class="pkg-layout">
         <div>
           <TabLinks base={base} tab={tab} pkg={pkg} version={version} />
-          {tab === 'readme' ? <Readme html={version.readme_html} /> : null}
-          {tab === 'versions' ? <Versions pkg={pkg} current={version.version} /> : null}
-          {tab === 'dependencies' ? (
-            <>
-              <h2>Dependencies</h2>
-              <DependencyList deps={version.dependencies} id="dependencies" empty="No dependencies." />
-              <h2>Development dependencies</h2>
-              <DependencyList
-                deps={version.dev_dependencies}
-                id="dev-dependencies"
-                empty="No development dependencies."
-              />
-            </>
-          ) : null}
-          {tab === 'dependents' ? (
-            <>
-              <h2>Dependents</h2>
-              <p class="muted">
-                {plural(pkg.dependents_total, 'package')} whose latest version depends on {pkg.name}
-                {pkg.dependents_total > pkg.dependents.length
-                  ? `; the ${pkg.dependents.length} most downloaded are shown`
-                  : ''}
-                .
-              </p>
-              <PackageList items={pkg.dependents} empty="No package depends on this one yet." />
-            </>
-          ) : null}
+          <div class="tab-panel" id="tab-panel">
+            {tab === 'readme' ? <Readme html={version.readme_html} /> : null}
+            {tab === 'versions' ? <Versions pkg={pkg} current={version.version} /> : null}
+            {tab === 'dependencies' ? (
+              <>
+                <h2>Dependencies</h2>
+                <DependencyList deps={version.dependencies} id="dependencies" empty="No dependencies." />
+                <h2>Development dependencies</h2>
+                <DependencyList
+                  deps={version.dev_dependencies}
+                  id="dev-dependencies"
+                  empty="No development dependencies."
+                />
+              </>
+            ) : null}
+            {tab === 'dependents' ? (
+              <>
+                <h2>Dependents</h2>
+                <p class="muted">
+                  {plural(pkg.dependents_total, 'package')} whose latest version depends on {pkg.name}
+                  {pkg.dependents_total > pkg.dependents.length
+                    ? `; the ${pkg.dependents.length} most downloaded are shown`
+                    : ''}
+                  .
+                </p>
+                <PackageList items={pkg.dependents} empty="No package depends on this one yet." />
+              </>
+            ) : null}
+          </div>
         </div>
         <Sidebar pkg={pkg} version={version} />
       </div>
