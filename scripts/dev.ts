@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildAssets } from './build-assets.ts';
 import { ROOT, startStack } from './lib/stack.ts';
 
 const log = (message: string) => console.log(`[raven dev] ${message}`);
@@ -21,8 +20,6 @@ function ensureDevVars(): void {
 
 async function main(): Promise<void> {
   ensureDevVars();
-  // The pages import the manifest of hashed asset names: rebuild it from web/static/ first.
-  buildAssets();
   const stack = await startStack({
     port: Number(process.env.PORT ?? 8787),
     stateDir: process.env.RAVEN_STATE_DIR,
