@@ -5,6 +5,7 @@ import { createApp } from '../../src/app';
 import { ASSET_URLS } from '../../src/generated/assets';
 import { BASE, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
+import { countDbFetches, httpReadsEnabled } from '../helpers/db-fetches';
 import { createUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
 import { realisticRegistry, seedRegistry, seedToken } from '../helpers/seed';
@@ -259,5 +260,27 @@ describe('static assets', () => {
       await res.arrayBuffer();
       expect(res.headers.get('cache-control'), url).toBe('public, max-age=31536000, immutable');
     }
+  });
+});
+
+describe('database work per page', () => {
+  // The home page sends its three statements (totals, lists, trending) at once: one round trip of waiting.
+  const pages: [string, number][] = [
+    ['/', 3],
+    [`/search?q=${token}`, 1],
+    [`/packages/${n('raven-store')}`, 1],
+    [`/packages/${n('raven-i18n')}/0.9.0?tab=versions`, 1],
+    [`/users/seed-${token}`, 1],
+    ['/categories/tools', 1],
+    ['/categories', 0],
+    ['/docs', 0],
+  ];
+  it.each(pages)('%s reads with %i statement(s)', async (path, statements) => {
+    let status = 0;
+    const count = await countDbFetches(async () => {
+      status = (await getPage(path)).status;
+    });
+    expect(status).toBe(200);
+    expect(count).toBe(httpReadsEnabled() ? statements : 0);
   });
 });
