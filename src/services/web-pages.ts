@@ -5,6 +5,8 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { iso } from './packages';
+import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
+import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 
 /** Days in the package page's downloads chart, today (UTC) included. */
 export const CHART_DAYS = 90;
@@ -134,24 +136,41 @@ export async function packagePage(
 
 export type ListedPackage = { name: string; version: string; description: string; downloads: number; at: string };
 
-export type HomeLists = {
+export type HomePageData = {
+  stats: RegistryStats;
   newest: ListedPackage[];
   updated: ListedPackage[];
   most_downloaded: ListedPackage[];
+  trending: TrendingPackage[];
 };
 
-/** The home page's three lists (live packages only), `limit` each, in one statement. */
-export async function homeLists(db: Queryable, limit: number): Promise<HomeLists> {
+/**
+ * Everything the home page shows in one statement: the registry totals and the
+ * trending week exactly as /stats and /packages/trending compute them (their
+ * statements embedded whole), plus three lists of live packages, `limit` each.
+ */
+export async function homePage(db: Queryable, limit: number): Promise<HomePageData> {
   const list = (order: string, at: string) =>
     sql`coalesce((
       select json_agg(json_build_object('name', name, 'version', latest_version, 'description', description,
         'downloads', downloads, 'at', ${iso(at)}) order by ${sql.raw(order)})
       from (select * from packages where latest_version is not null order by ${sql.raw(order)} limit ${limit}) t
     ), '[]'::json)`;
-  const result = await db.execute<HomeLists>(sql`
-    select ${list('created_at desc, name', 'created_at')} as newest,
+  const result = await db.execute<Omit<HomePageData, 'stats'> & { stats: RegistryStats }>(sql`
+    select (select row_to_json(s) from (${registryStatsQuery()}) s) as stats,
+      ${list('created_at desc, name', 'created_at')} as newest,
       ${list('updated_at desc, name', 'updated_at')} as updated,
-      ${list('downloads desc, name', 'created_at')} as most_downloaded`);
+      ${list('downloads desc, name', 'created_at')} as most_downloaded,
+      coalesce((
+        select json_agg(t order by t.trend_score desc, t.downloads_period desc, t.name)
+        from (${trendingQuery({ period: 'week', limit })}) t
+      ), '[]'::json) as trending`);
   const row = result.rows[0];
-  return { newest: row?.newest ?? [], updated: row?.updated ?? [], most_downloaded: row?.most_downloaded ?? [] };
+  return {
+    stats: toRegistryStats(row?.stats),
+    newest: row?.newest ?? [],
+    updated: row?.updated ?? [],
+    most_downloaded: row?.most_downloaded ?? [],
+    trending: (row?.trending ?? []).map(normaliseTrending),
+  };
 }

@@ -11,9 +11,7 @@ import { MAX_QUERY_LENGTH } from '../schemas/discovery';
 import { CATEGORIES, categoryPackages, isCategory } from '../services/categories';
 import { findProfile } from '../services/profiles';
 import { searchPackages } from '../services/search';
-import { registryStats } from '../services/stats';
-import { trendingPackages } from '../services/trending';
-import { homeLists, packagePage } from '../services/web-pages';
+import { homePage, packagePage } from '../services/web-pages';
 import { CategoriesPage, CategoryPage } from './pages/categories';
 import { ErrorPage, NotFoundPage } from './pages/errors';
 import { HomePage } from './pages/home';
@@ -50,15 +48,9 @@ webRoutes.onError((err, c) => {
 });
 
 webRoutes.get('/', async (c) => {
-  const db = c.var.db.read;
-  // Three statements sent at once: the page waits for one round trip.
-  const [stats, lists, trending] = await Promise.all([
-    registryStats(db),
-    homeLists(db, HOME_LIST),
-    trendingPackages(db, { period: 'week', limit: HOME_LIST }),
-  ]);
-  const shown = [...lists.newest, ...lists.updated, ...lists.most_downloaded, ...trending].map((p) => p.name);
-  return sendPage(c, <HomePage stats={stats} lists={lists} trending={trending} categories={CATEGORIES} />, {
+  const data = await homePage(c.var.db.read, HOME_LIST);
+  const shown = [...data.newest, ...data.updated, ...data.most_downloaded, ...data.trending].map((p) => p.name);
+  return sendPage(c, <HomePage data={data} categories={CATEGORIES} />, {
     tags: ['pkgs', 'home', ...packageTags(shown)],
   });
 });

@@ -1,20 +1,13 @@
 // `/`: the search box, registry totals, four package lists and the categories.
 import type { Category } from '../../services/categories';
-import type { RegistryStats } from '../../services/stats';
-import type { TrendingPackage } from '../../services/trending';
-import type { HomeLists } from '../../services/web-pages';
+import type { HomePageData } from '../../services/web-pages';
 import { PackageList } from '../components';
 import { formatCompact, formatNumber } from '../format';
 import { Layout, SearchForm, SITE_NAME } from '../layout';
 import { CATEGORY_BLURBS } from './categories';
 
-export function HomePage(props: {
-  stats: RegistryStats;
-  lists: HomeLists;
-  trending: TrendingPackage[];
-  categories: readonly Category[];
-}) {
-  const { stats, lists } = props;
+export function HomePage(props: { data: HomePageData; categories: readonly Category[] }) {
+  const { stats, trending, ...lists } = props.data;
   return (
     <Layout title={SITE_NAME} headerSearch={false} description="Packages for the Raven language.">
       <section class="hero" aria-labelledby="hero-title">
@@ -59,7 +52,7 @@ export function HomePage(props: {
         <section aria-labelledby="trending-title" id="trending">
           <h2 id="trending-title">Trending this week</h2>
           <PackageList
-            items={props.trending.map((p) => ({
+            items={trending.map((p) => ({
               ...p,
               meta: `${formatCompact(p.downloads_period)} downloads this week`,
             }))}
