@@ -176,6 +176,14 @@ describe('package page', () => {
     expect(html).toContain(`<a href="/users/${user.username}" id="published-by">${user.username}</a>`);
     expect(html).toContain('<a href="https://example.com/repo" rel="nofollow noopener ugc">');
     expect(html).not.toContain('href="javascript:');
+
+    await publishPackage(user.token, name, '2.0.0-beta.1');
+    const versions = await getPage(`/packages/${name}?tab=versions`);
+    const table = versions.html.slice(versions.html.indexOf('id="versions"'));
+    expect(table.indexOf('>2.0.0-beta.1</a>')).toBeLessThan(table.indexOf('>1.2.3</a>'));
+    expect(table.match(/badge pre">pre-release/g)).toHaveLength(1);
+    // The stable release stays the latest, so it is what the page shows and installs.
+    expect(versions.html).toContain(`raven pkg add ${name}@^1.2.3`);
   });
 
   it('answers an unknown package or version with the site 404, never stored', async () => {
