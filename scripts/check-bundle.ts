@@ -7,12 +7,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { buildAssets } from './build-assets.ts';
 import { ROOT } from './lib/stack.ts';
 
 // Workers Paid: 10 MB compressed; Free: 3 MB. This registry targets Paid (Argon2 needs the CPU).
 const LIMIT_BYTES = 10 * 1024 * 1024;
 const FREE_PLAN_BYTES = 3 * 1024 * 1024;
 
+buildAssets();
 const outDir = mkdtempSync(join(tmpdir(), 'raven-bundle-'));
 try {
   execFileSync(join(ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', outDir], {

@@ -1,6 +1,5 @@
 // Builds the Hono app: middleware order, resource mounts, the OpenAPI document,
 // and the one error renderer.
-import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from './config';
 import { isInvalidTextError } from './db/errors';
@@ -20,6 +19,8 @@ import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
+import { docsPage } from './web/docs';
+import { renderNotFound, webRoutes } from './web/routes';
 
 export function createApp() {
   const app = createRouter();
@@ -61,9 +62,17 @@ export function createApp() {
       description: 'The package registry behind `raven pkg`. All routes live under /api/v1.',
     },
   });
-  app.get('/docs', Scalar({ url: '/api/v1/openapi.json', pageTitle: 'Raven registry API' }));
+  // The API reference, in the site's frame and under its CSP (viewer served from our own assets).
+  app.get('/docs', docsPage);
+  // The website: every path the API, /health and /docs do not claim.
+  app.route('/', webRoutes);
 
-  app.notFound((c) => renderError(c, notFound('No such route.'), c.get('requestId') ?? 'unknown'));
+  // API clients get the contract's JSON 404; browsers anywhere else get the site's page.
+  app.notFound((c) =>
+    /^\/(api|health)(\/|$)/.test(c.req.path)
+      ? renderError(c, notFound('No such route.'), c.get('requestId') ?? 'unknown')
+      : renderNotFound(c),
+  );
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? 'unknown';
     if (err instanceof ApiError) return renderError(c, err, requestId);

@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildAssets } from '../scripts/build-assets.ts';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startLocalPostgres } from '../scripts/lib/postgres.ts';
@@ -32,6 +33,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // The Worker's pages import src/generated/assets.ts and [assets] serves dist/assets/.
+  buildAssets();
   const stateDir = await mkdtemp(join(tmpdir(), 'raven-test-'));
   await chmod(stateDir, 0o755); // the embedded Postgres runs as its own user when we are root
   const postgres = await startLocalPostgres({

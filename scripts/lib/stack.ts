@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfig } from '../../src/config.ts';
+import { buildAssets } from '../build-assets.ts';
 import { applyMigrations } from './migrate.ts';
 import { freePort } from './ports.ts';
 import { type LocalPostgres, startLocalPostgres } from './postgres.ts';
@@ -84,6 +85,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   await applyMigrations(ownerDatabaseUrl!);
   log('migrations applied');
+  // The pages import the manifest of hashed asset names and [assets] serves dist/assets/: rebuild both from web/static/.
+  buildAssets();
 
   const target = new URL(databaseUrl);
   // Given the URL, the proxy opens warm connections for the SQL-over-HTTP stand-in before the first request.

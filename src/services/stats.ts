@@ -2,7 +2,7 @@
 // are UTC days with today included: last_week = the last 7 days, last_month =
 // 30, last_year = 365. `total` is the denormalised packages.downloads, the same
 // number search and listings show.
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 
 export type RegistryStats = {
@@ -12,14 +12,20 @@ export type RegistryStats = {
   total_users: number;
 };
 
-export async function registryStats(db: Queryable): Promise<RegistryStats> {
-  const result = await db.execute<RegistryStats>(sql`
+/** One row of totals; also embedded in the home page's statement. */
+export const registryStatsQuery = (): SQL => sql`
     select
       (select count(*) from packages)::float8 as total_packages,
       (select count(*) from versions)::float8 as total_versions,
       (select coalesce(sum(downloads), 0) from packages)::float8 as total_downloads,
-      (select count(*) from users)::float8 as total_users`);
-  const row = result.rows[0];
+      (select count(*) from users)::float8 as total_users`;
+
+export async function registryStats(db: Queryable): Promise<RegistryStats> {
+  const result = await db.execute<RegistryStats>(registryStatsQuery());
+  return toRegistryStats(result.rows[0]);
+}
+
+export function toRegistryStats(row: Partial<RegistryStats> | undefined): RegistryStats {
   return {
     total_packages: Number(row?.total_packages ?? 0),
     total_versions: Number(row?.total_versions ?? 0),

@@ -12,7 +12,7 @@
 // (previous = 0) and the score is the all-time download count, read from the
 // denormalised packages.downloads rather than summing every day ever recorded.
 // Ties go to more downloads in the period, then name.
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 
 export const TRENDING_PERIODS = ['week', 'month', 'all'] as const;
@@ -32,20 +32,25 @@ export async function trendingPackages(
   db: Queryable,
   params: { period: TrendingPeriod; limit: number },
 ): Promise<TrendingPackage[]> {
+  const result = await db.execute<TrendingPackage>(trendingQuery(params));
+  return result.rows.map(normaliseTrending);
+}
+
+/** The statement, ranked best first; also embedded whole in the home page's statement. */
+export function trendingQuery(params: { period: TrendingPeriod; limit: number }): SQL {
   if (params.period === 'all') {
-    const result = await db.execute<TrendingPackage>(sql`
+    return sql`
       select name, latest_version as version, description,
         downloads::float8 as downloads_period, downloads::float8 as trend_score
       from packages
       where latest_version is not null and downloads > 0
       order by downloads desc, name
-      limit ${params.limit}`);
-    return result.rows.map(normalise);
+      limit ${params.limit}`;
   }
   const days = PERIOD_DAYS[params.period];
   // Summed per version first (index on day), then per package: the join to
   // versions sees one row per version instead of one per version and day.
-  const result = await db.execute<TrendingPackage>(sql`
+  return sql`
     with today as (select (now() at time zone 'utc')::date as d),
     per_version as (
       select vd.version_id,
@@ -68,11 +73,10 @@ export async function trendingPackages(
     join packages p on p.id = c.package_id
     where c.current > 0 and p.latest_version is not null
     order by trend_score desc, downloads_period desc, p.name
-    limit ${params.limit}`);
-  return result.rows.map(normalise);
+    limit ${params.limit}`;
 }
 
-const normalise = (row: TrendingPackage): TrendingPackage => ({
+export const normaliseTrending = (row: TrendingPackage): TrendingPackage => ({
   name: row.name,
   version: row.version,
   description: row.description,

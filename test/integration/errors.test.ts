@@ -53,8 +53,8 @@ describe('the contract error body', () => {
     }
   });
 
-  it('unknown routes are 404 not_found in JSON', async () => {
-    for (const path of ['/nope', '/api/v1/nope', '/api/v2/packages']) {
+  it('unknown API routes are 404 not_found in JSON (other paths get the website 404 page)', async () => {
+    for (const path of ['/api/v1/nope', '/api/v2/packages', '/health/nope']) {
       const res = await call(`http://registry.test${path}`);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);

@@ -1,0 +1,176 @@
+// Reads for the website where the API has no single statement with the same
+// data: the package page (package, chosen version, owners, publisher, versions,
+// dependents and 90 days of downloads) and the home page's lists. One
+// statement each; every list is bounded, so nothing grows with the registry.
+import { sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client';
+import { iso } from './packages';
+import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
+import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
+
+/** Days in the package page's downloads chart, today (UTC) included. */
+export const CHART_DAYS = 90;
+/** The package page lists at most this many dependents (the total is counted). */
+export const DEPENDENTS_SHOWN = 100;
+
+export type PackagePageRow = {
+  name: string;
+  description: string;
+  license: string;
+  repository: string;
+  homepage: string;
+  keywords: string[];
+  categories: string[];
+  latest_version: string;
+  downloads: number;
+  created_at: string;
+  deprecated: { message: string; deprecated_at: string } | null;
+  owners: { username: string; role: 'owner' | 'maintainer' }[];
+  /** The requested version, else the latest (else the newest published, when all are yanked); null when none matches. */
+  version: {
+    version: string;
+    description: string;
+    license: string;
+    repository: string;
+    homepage: string;
+    keywords: string[];
+    categories: string[];
+    authors: string[];
+    dependencies: Record<string, unknown>;
+    dev_dependencies: Record<string, unknown>;
+    readme_html: string | null;
+    checksum: string;
+    size_bytes: number;
+    published_at: string;
+    published_by: string | null;
+    yanked: boolean;
+    yanked_at: string | null;
+    prerelease: boolean;
+    downloads: number;
+  } | null;
+  versions: { version: string; published_at: string; yanked: boolean; prerelease: boolean; downloads: number }[];
+  dependents: { name: string; version: string; description: string }[];
+  dependents_total: number;
+  /** Downloads per UTC day, oldest first, CHART_DAYS entries ending today. */
+  daily: number[];
+};
+
+export async function packagePage(
+  db: Queryable,
+  name: string,
+  version: string | null,
+): Promise<PackagePageRow | undefined> {
+  // The latest version's README is read from the package row (packages.readme_html).
+  const readme = version === null ? sql`coalesce(p.readme_html, v.readme_html)` : sql`v.readme_html`;
+  const pick =
+    version === null
+      ? sql`v.version = p.latest_version or (p.latest_version is null and v.id = (
+          select n.id from versions n where n.package_id = p.id order by n.published_at desc limit 1))`
+      : sql`v.version = ${version}`;
+  const result = await db.execute<PackagePageRow>(sql`
+    select p.name, p.description, p.license, coalesce(p.repository, '') as repository,
+      coalesce(p.homepage, '') as homepage, p.keywords, p.categories,
+      coalesce(p.latest_version, '') as latest_version, p.downloads::float8 as downloads,
+      ${iso('p.created_at')} as created_at,
+      case when p.deprecated_at is not null then json_build_object(
+        'message', coalesce(p.deprecation_message, ''), 'deprecated_at', ${iso('p.deprecated_at')}) end as deprecated,
+      coalesce((
+        select json_agg(json_build_object('username', u.username, 'role', o.role) order by o.role desc, o.added_at, u.username)
+        from package_owners o join users u on u.id = o.user_id where o.package_id = p.id
+      ), '[]'::json) as owners,
+      (
+        select json_build_object(
+          'version', v.version, 'description', v.description, 'license', v.license,
+          'repository', coalesce(v.repository, ''), 'homepage', coalesce(v.homepage, ''),
+          'keywords', v.keywords, 'categories', v.categories, 'authors', v.authors,
+          'dependencies', v.dependencies, 'dev_dependencies', v.dev_dependencies,
+          'readme_html', ${readme}, 'checksum', v.checksum, 'size_bytes', v.size_bytes,
+          'published_at', ${iso('v.published_at')}, 'published_by', pb.username,
+          'yanked', v.yanked, 'yanked_at', ${iso('v.yanked_at')}, 'prerelease', v.is_prerelease,
+          'downloads', v.downloads)
+        from versions v left join users pb on pb.id = v.published_by
+        where v.package_id = p.id and (${pick})
+        limit 1
+      ) as version,
+      coalesce((
+        select json_agg(json_build_object('version', v.version, 'published_at', ${iso('v.published_at')},
+          'yanked', v.yanked, 'prerelease', v.is_prerelease, 'downloads', v.downloads))
+        from versions v where v.package_id = p.id
+      ), '[]'::json) as versions,
+      coalesce((
+        select json_agg(json_build_object('name', d.name, 'version', d.version, 'description', d.description))
+        from (
+          select dp.name, dp.latest_version as version, dp.description
+          from versions lv join packages dp on dp.id = lv.package_id and dp.latest_version = lv.version
+          where lv.dependencies ? p.name and dp.id <> p.id
+          order by dp.downloads desc, dp.name
+          limit ${DEPENDENTS_SHOWN}
+        ) d
+      ), '[]'::json) as dependents,
+      (select count(*)
+        from versions lv join packages dp on dp.id = lv.package_id and dp.latest_version = lv.version
+        where lv.dependencies ? p.name and dp.id <> p.id)::float8 as dependents_total,
+      (
+        select json_agg(coalesce(per_day.n, 0) order by days.day)
+        from generate_series(
+          (now() at time zone 'utc')::date - ${CHART_DAYS - 1}::int, (now() at time zone 'utc')::date, interval '1 day'
+        ) as days(day)
+        left join (
+          select vd.day, sum(vd.count)::float8 as n
+          from version_downloads vd join versions dv on dv.id = vd.version_id
+          where dv.package_id = p.id and vd.day > (now() at time zone 'utc')::date - ${CHART_DAYS}::int
+          group by vd.day
+        ) per_day on per_day.day = days.day::date
+      ) as daily
+    from packages p
+    where p.name = ${name}`);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return {
+    ...row,
+    downloads: Number(row.downloads),
+    dependents_total: Number(row.dependents_total),
+    daily: (row.daily ?? []).map(Number),
+  };
+}
+
+export type ListedPackage = { name: string; version: string; description: string; downloads: number; at: string };
+
+export type HomePageData = {
+  stats: RegistryStats;
+  newest: ListedPackage[];
+  updated: ListedPackage[];
+  most_downloaded: ListedPackage[];
+  trending: TrendingPackage[];
+};
+
+/**
+ * Everything the home page shows in one statement: the registry totals and the
+ * trending week exactly as /stats and /packages/trending compute them (their
+ * statements embedded whole), plus three lists of live packages, `limit` each.
+ */
+export async function homePage(db: Queryable, limit: number): Promise<HomePageData> {
+  const list = (order: string, at: string) =>
+    sql`coalesce((
+      select json_agg(json_build_object('name', name, 'version', latest_version, 'description', description,
+        'downloads', downloads, 'at', ${iso(at)}) order by ${sql.raw(order)})
+      from (select * from packages where latest_version is not null order by ${sql.raw(order)} limit ${limit}) t
+    ), '[]'::json)`;
+  const result = await db.execute<Omit<HomePageData, 'stats'> & { stats: RegistryStats }>(sql`
+    select (select row_to_json(s) from (${registryStatsQuery()}) s) as stats,
+      ${list('created_at desc, name', 'created_at')} as newest,
+      ${list('updated_at desc, name', 'updated_at')} as updated,
+      ${list('downloads desc, name', 'created_at')} as most_downloaded,
+      coalesce((
+        select json_agg(t order by t.trend_score desc, t.downloads_period desc, t.name)
+        from (${trendingQuery({ period: 'week', limit })}) t
+      ), '[]'::json) as trending`);
+  const row = result.rows[0];
+  return {
+    stats: toRegistryStats(row?.stats),
+    newest: row?.newest ?? [],
+    updated: row?.updated ?? [],
+    most_downloaded: row?.most_downloaded ?? [],
+    trending: (row?.trending ?? []).map(normaliseTrending),
+  };
+}

@@ -1,0 +1,105 @@
+// The site's frame: head, skip link, header (brand, nav, search, the sign-in
+// slot), main landmark and footer. Every page renders inside it.
+
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
+import { ASSET_URLS } from '../generated/assets';
+
+export const SITE_NAME = 'Raven';
+
+export function SearchForm(props: { q?: string; id: string; large?: boolean }) {
+  return (
+    <search>
+      <form class="search-form" action="/search" method="get">
+        <label for={props.id} class="visually-hidden">
+          Search packages
+        </label>
+        <input id={props.id} type="search" name="q" value={props.q ?? ''} placeholder="Search packages" />
+        <button type="submit">Search</button>
+      </form>
+    </search>
+  );
+}
+
+export function Layout(props: {
+  title: string;
+  description?: string;
+  q?: string;
+  /** The home page has its own big search box; the header's would repeat it. */
+  headerSearch?: boolean;
+  scripts?: string[];
+  styles?: string[];
+  children: Child;
+}) {
+  const title = props.title === SITE_NAME ? `${SITE_NAME} package registry` : `${props.title} · ${SITE_NAME}`;
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{title}</title>
+          {props.description ? <meta name="description" content={props.description} /> : null}
+          <meta name="color-scheme" content="light dark" />
+          <link rel="icon" type="image/svg+xml" href={ASSET_URLS['favicon.svg']} />
+          {(props.styles ?? []).map((href) => (
+            <link rel="stylesheet" href={href} />
+          ))}
+          <link rel="stylesheet" href={ASSET_URLS['site.css']} />
+          {(props.scripts ?? []).map((src) => (
+            <script src={src} defer />
+          ))}
+        </head>
+        <body>
+          <a class="skip-link" href="#main">
+            Skip to content
+          </a>
+          <header class="site-header">
+            <div class="wrap">
+              <a class="brand" href="/">
+                <img src={ASSET_URLS['favicon.svg']} alt="" width="28" height="28" />
+                {SITE_NAME}
+              </a>
+              <nav class="site-nav" aria-label="Main">
+                <ul>
+                  <li>
+                    <a href="/categories">Categories</a>
+                  </li>
+                  <li>
+                    <a href="/docs">API</a>
+                  </li>
+                </ul>
+              </nav>
+              {props.headerSearch === false ? null : (
+                <div class="header-search">
+                  <SearchForm id="header-q" q={props.q} />
+                </div>
+              )}
+              {/* The account half of the site fills this slot (sign in / the signed-in user). */}
+              <div class="account" id="account"></div>
+            </div>
+          </header>
+          <main id="main" tabindex={-1}>
+            <div class="wrap">{props.children}</div>
+          </main>
+          <footer class="site-footer">
+            <div class="wrap">
+              <ul>
+                <li>
+                  <a href="/">Home</a>
+                </li>
+                <li>
+                  <a href="/categories">Categories</a>
+                </li>
+                <li>
+                  <a href="/docs">API reference</a>
+                </li>
+              </ul>
+            </div>
+          </footer>
+        </body>
+      </html>
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+// The friendly 404 and 500 pages, in the site's frame.
+import { Layout, SearchForm } from '../layout';
+
+export function NotFoundPage(props: { message?: string }) {
+  return (
+    <Layout title="Not found" headerSearch={false}>
+      <section class="error-page" aria-labelledby="error-title">
+        <p class="code" aria-hidden="true">
+          404
+        </p>
+        <h1 id="error-title">We couldn't find that page</h1>
+        <p class="muted">{props.message ?? 'The address may be mistyped, or the page may have moved.'}</p>
+        <SearchForm id="notfound-q" />
+        <p>
+          <a href="/">Back to the home page</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function ErrorPage(props: { requestId: string }) {
+  return (
+    <Layout title="Something went wrong" headerSearch={false}>
+      <section class="error-page" aria-labelledby="error-title">
+        <p class="code" aria-hidden="true">
+          500
+        </p>
+        <h1 id="error-title">Something went wrong on our side</h1>
+        <p class="muted">
+          Please try again in a moment. If it keeps happening, quote this request id when you report it:
+        </p>
+        <p>
+          <code id="request-id">{props.requestId}</code>
+        </p>
+        <p>
+          <a href="/">Back to the home page</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,5 @@
+// Mounts the API reference viewer (scalar.js, served from this origin) on /docs.
+const mount = document.getElementById('api-reference');
+if (mount && window.Scalar) {
+  window.Scalar.createApiReference(mount, { url: mount.dataset.url, hideClientButton: true, withDefaultFonts: false });
+}
