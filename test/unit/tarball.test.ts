@@ -1,7 +1,7 @@
 // Tarball inspection and raven.toml parsing, on archives built in the test.
 import { packTar, type TarEntry } from 'modern-tar';
 import { describe, expect, it } from 'vitest';
-import { checkManifestMatches, ManifestError, parseRavenToml } from '../../src/lib/manifest';
+import { checkDependenciesMatch, checkManifestMatches, ManifestError, parseRavenToml } from '../../src/lib/manifest';
 import { checksumOf, DEFAULT_TARBALL_LIMITS, inspectTarball, safeEntryPath, TarballError } from '../../src/lib/tarball';
 import { entry, gnuLong, pax, rawTarball } from '../helpers/raw-tar';
 
@@ -238,5 +238,79 @@ describe('raven.toml', () => {
     ['[package]\nname = "x"\nversion = "1.0.0"\ncategories = ["Not A Slug"]\n', /categories/],
   ])('refuses %j', (text, why) => {
     expect(() => parseRavenToml(text)).toThrow(why);
+  });
+});
+
+describe('raven.toml dependencies and text', () => {
+  const DEPS = `${TOML}[dependencies]\nraven-store = "1.0.0"\n[dependencies.raven-i18n]\nversion = "~1.0"\nfeatures = ["rtl"]\n[dev-dependencies]\nraven-test = "1.0.0"\n`;
+  const same = {
+    dependencies: { 'raven-i18n': { features: ['rtl'], version: '~1.0' }, 'raven-store': '1.0.0' },
+    dev_dependencies: { 'raven-test': '1.0.0' },
+  };
+
+  it('reads both dependency tables and accepts metadata that lists the same (in any key order)', () => {
+    const m = parseRavenToml(DEPS);
+    expect(m.dependencies).toEqual(same.dependencies);
+    expect(m.devDependencies).toEqual(same.dev_dependencies);
+    expect(() => checkDependenciesMatch(m, same)).not.toThrow();
+  });
+
+  it.each([
+    [
+      'a dependency the tarball does not have',
+      { ...same, dependencies: { ...same.dependencies, evil: '1' } },
+      'dependencies.evil',
+    ],
+    [
+      'a dependency hidden from the metadata',
+      { ...same, dependencies: { 'raven-store': '1.0.0' } },
+      'dependencies.raven-i18n',
+    ],
+    [
+      'a different requirement',
+      { ...same, dependencies: { ...same.dependencies, 'raven-store': '2.0.0' } },
+      'dependencies.raven-store',
+    ],
+    [
+      'different features',
+      { ...same, dependencies: { ...same.dependencies, 'raven-i18n': { version: '~1.0' } } },
+      'dependencies.raven-i18n',
+    ],
+    [
+      'a dev-dependency moved to dependencies',
+      { dependencies: { ...same.dependencies, 'raven-test': '1.0.0' }, dev_dependencies: {} },
+      'dependencies.raven-test',
+    ],
+  ])('refuses metadata with %s, naming it', (_what, meta, field) => {
+    const m = parseRavenToml(DEPS);
+    expect(() => checkDependenciesMatch(m, meta)).toThrow(ManifestError);
+    try {
+      checkDependenciesMatch(m, meta);
+    } catch (err) {
+      expect((err as ManifestError).field).toBe(field);
+      expect((err as ManifestError).message).toContain(field.split('.')[1]);
+    }
+  });
+
+  it.each([
+    ['an unknown dependency key', '[dependencies.a]\nversion = "1"\npath = "../a"\n', /dependencies\.a/],
+    ['a git source over http', '[dependencies.a]\ngit = "http://example.com/a"\n', /dependencies\.a\.git/],
+    [
+      'a branch that is an option',
+      '[dependencies.a]\ngit = "https://e.com/a"\nbranch = "-u"\n',
+      /dependencies\.a\.branch/,
+    ],
+    ['a dev-dependency requirement that is an option', '[dev-dependencies]\na = "--locked"\n', /dev_dependencies\.a/],
+  ])('refuses %s in raven.toml', (_what, tables, why) => {
+    expect(() => parseRavenToml(`${TOML}${tables}`)).toThrow(why);
+  });
+
+  it.each([
+    ['description', 'description = "red \\u001b[31m"\n'],
+    ['description', 'description = """\nline one\nline two"""\n'],
+    ['authors', 'authors = ["Eve \\u202e"]\n'],
+    ['keywords', 'keywords = ["a\\u0007"]\n'],
+  ])('refuses control characters in [package] %s', (field, line) => {
+    expect(() => parseRavenToml(`${TOML}${line}`)).toThrow(new RegExp(`${field} has control characters`));
   });
 });
