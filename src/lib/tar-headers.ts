@@ -73,6 +73,19 @@ function octal(bytes: Uint8Array, name: string): number {
   return value;
 }
 
+function checksumValid(h: Uint8Array): boolean {
+  let stored = 0;
+  for (const c of h.subarray(148, 156)) {
+    if (c === 0) break;
+    if (c === 0x20) continue;
+    if (c < 0x30 || c > 0x37) return false;
+    stored = stored * 8 + (c - 0x30);
+  }
+  let sum = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += h[i] ?? 0;
+  return stored === sum;
+}
+
 /** PAX records, `<len> <key>=<value>\n`, read strictly: a record readers could split differently is refused. */
 function paxRecords(body: Uint8Array, name: string): Record<string, string> {
   const records: Record<string, string> = Object.create(null);
@@ -157,6 +170,8 @@ export class TarHeaderWalker {
       this.ended = true;
       return;
     }
+    // Garbage is a corrupt archive, not an odd entry: the same checksum test modern-tar (strict) applies.
+    if (!checksumValid(h)) throw new TarballError('The tarball is not a valid tar archive (corrupt or truncated).');
     const flag = h[156] ?? 0;
     const posix = h.subarray(257, 263).every((b, k) => b === 'ustar\0'.charCodeAt(k));
     const ustar = h.subarray(257, 262).every((b, k) => b === 'ustar'.charCodeAt(k));

@@ -168,6 +168,11 @@ describe('inspectTarball: headers tar readers disagree on', () => {
     expect(await refusal(await rawTarball(toml(), bad, entry({ name: 'x' })))).toBeInstanceOf(TarballError);
   });
 
+  it('calls a block that is not a header (bad checksum) a corrupt archive, not an odd entry', async () => {
+    const text = new TextEncoder().encode('not a tar header at all '.repeat(40));
+    expect((await refusal(await rawTarball(text))).message).toMatch(/not a valid tar archive/);
+  });
+
   it('accepts the old regular-file flag (NUL), which every reader treats as a file', async () => {
     const contents = await inspectTarball(
       stream(await rawTarball(toml(), entry({ name: 'src/a.raven', type: '\0' }, 'x'))),
