@@ -199,11 +199,8 @@ export class TarHeaderWalker {
         problem('has two GNU long-name headers.');
       }
       if (size > MAX_META_BYTES) refuse(`has an extended header over ${MAX_META_BYTES} bytes.`);
-      this.meta = { flag, name, body: new Uint8Array(size), fill: 0, padding: -size & (BLOCK - 1) };
-      if (size === 0) {
-        this.meta = null;
-        this.metaDone(flag, name, new Uint8Array(0));
-      }
+      if (size === 0) this.metaDone(flag, name, new Uint8Array(0));
+      else this.meta = { flag, name, body: new Uint8Array(size), fill: 0, padding: -size & (BLOCK - 1) };
       return;
     }
 

@@ -6,7 +6,8 @@ const encoder = new TextEncoder();
 const BLOCK = 512;
 
 export interface RawHeader {
-  name: string;
+  /** Bytes when the test needs a name that is not UTF-8. */
+  name: string | Uint8Array;
   /** The one-character type flag; `\0` for the old regular-file flag. */
   type?: string;
   /** The size field; defaults to the body's length. */

@@ -2,6 +2,7 @@
 import { packTar, type TarEntry } from 'modern-tar';
 import { describe, expect, it } from 'vitest';
 import { checkDependenciesMatch, checkManifestMatches, ManifestError, parseRavenToml } from '../../src/lib/manifest';
+import { MAX_PATH_CHARS, MAX_SEGMENT_BYTES, PathSet } from '../../src/lib/tar-paths';
 import { checksumOf, DEFAULT_TARBALL_LIMITS, inspectTarball, safeEntryPath, TarballError } from '../../src/lib/tarball';
 import { entry, gnuLong, pax, rawTarball } from '../helpers/raw-tar';
 
@@ -173,6 +174,12 @@ describe('inspectTarball: headers tar readers disagree on', () => {
     expect((await refusal(await rawTarball(text))).message).toMatch(/not a valid tar archive/);
   });
 
+  it('refuses an entry name that is not UTF-8 (readers would decode it differently)', async () => {
+    const name = new Uint8Array([0x73, 0x72, 0x63, 0x2f, 0xff, 0x2e, 0x72]); // "src/\xff.r"
+    const err = await refusal(await rawTarball(toml(), entry({ name }, 'x')));
+    expect(err.message).toMatch(/not valid UTF-8/);
+  });
+
   it('accepts the old regular-file flag (NUL), which every reader treats as a file', async () => {
     const contents = await inspectTarball(
       stream(await rawTarball(toml(), entry({ name: 'src/a.raven', type: '\0' }, 'x'))),
@@ -210,6 +217,17 @@ describe('inspectTarball: paths that collide on some file systems', () => {
       stream(await gz([dir, dir, file('raven.toml', TOML), file('src/a.raven', '1'), file('src/a.raven2', '2')])),
     );
     expect(contents.entries).toBe(5);
+  });
+});
+
+describe('PathSet limits', () => {
+  it('refuses an over-long path, an over-long segment and too many distinct paths', () => {
+    expect(() => new PathSet(100).add(`a/${'b/'.repeat(MAX_PATH_CHARS / 2)}c`, 'file')).toThrow(/longer than 1024/);
+    expect(() => new PathSet(100).add(`src/${'é'.repeat(MAX_SEGMENT_BYTES / 2 + 1)}`, 'file')).toThrow(/255 bytes/);
+    const set = new PathSet(3);
+    set.add('a/b', 'file');
+    set.add('a/c', 'file');
+    expect(() => set.add('a/d', 'file')).toThrow(/more than 3 files and directories/);
   });
 });
 
