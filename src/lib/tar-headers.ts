@@ -9,12 +9,12 @@
 // that modern-tar read the same entries.
 
 export class TarballError extends Error {
-  /** The archive entry at fault, when there is one. */
-  constructor(
-    message: string,
-    readonly entry?: string,
-  ) {
+  /** The archive entry at fault, when there is one: shortened and without control characters, as in messages. */
+  readonly entry?: string;
+
+  constructor(message: string, entry?: string) {
     super(message);
+    if (entry !== undefined) this.entry = printable(entry);
   }
 }
 
