@@ -2,9 +2,13 @@
 // counted against a cap (so a gzip bomb is refused, never unpacked into
 // memory), and walked entry by entry with modern-tar's decoder. Only raven.toml
 // and the README are kept; every other body is skipped as it streams past.
+// The raw headers are checked beside it (tar-headers.ts) and the paths for
+// collisions (tar-paths.ts), so every tar reader extracts the same tree.
 import { createTarDecoder, type ParsedTarEntry } from 'modern-tar';
+import { printable, TarballError, TarHeaderWalker } from './tar-headers';
+import { PathSet } from './tar-paths';
 
-export class TarballError extends Error {}
+export { TarballError };
 
 export interface TarballLimits {
   /** Total inflated bytes (tar headers included). */
@@ -35,18 +39,14 @@ const README = /^readme(\.(md|markdown|txt))?$/i;
 
 /** The archive path with `./` and empty segments dropped; refuses anything that could escape the package root. */
 export function safeEntryPath(name: string): string {
-  if (name.includes('\0')) throw new TarballError(`Entry "${printable(name)}" has a NUL byte in its name.`);
-  if (name.includes('\\')) throw new TarballError(`Entry "${printable(name)}" uses "\\" in its path.`);
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
-    throw new TarballError(`Entry "${printable(name)}" has an absolute path.`);
-  }
+  const refuse = (why: string) => new TarballError(`Entry "${printable(name)}" ${why}`, name);
+  if (name.includes('\0')) throw refuse('has a NUL byte in its name.');
+  if (name.includes('\\')) throw refuse('uses "\\" in its path.');
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw refuse('has an absolute path.');
   const parts = name.split('/');
-  if (parts.includes('..')) throw new TarballError(`Entry "${printable(name)}" reaches outside the package with "..".`);
+  if (parts.includes('..')) throw refuse('reaches outside the package with "..".');
   return parts.filter((p) => p !== '' && p !== '.').join('/');
 }
-
-const printable = (s: string) =>
-  Array.from(s.slice(0, 200), (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? '?' : ch)).join('');
 
 function checkType(entry: ParsedTarEntry, path: string): 'file' | 'directory' {
   const type = entry.header.type ?? 'file';
@@ -61,9 +61,8 @@ function checkType(entry: ParsedTarEntry, path: string): 'file' | 'directory' {
           : type.endsWith('device')
             ? 'a device file'
             : `of type ${type}`;
-  throw new TarballError(
-    `Entry "${printable(path || entry.header.name)}" is ${what}; only files and directories are allowed.`,
-  );
+  const name = path || entry.header.name;
+  throw new TarballError(`Entry "${printable(name)}" is ${what}; only files and directories are allowed.`, name);
 }
 
 /** Reads at most `max` bytes of an entry; `truncate` decides whether more is an error or ignored. */
@@ -132,6 +131,7 @@ export async function inspectTarball(
   // archive, and a loop costs far less per chunk than a TransformStream.
   const inflated = body.pipeThrough(magic).pipeThrough(new DecompressionStream('gzip')).getReader();
   const decoder = createTarDecoder({ strict: true });
+  const headers = new TarHeaderWalker();
   const feed = (async () => {
     const writer = decoder.writable.getWriter();
     let pending = new Uint8Array(COALESCE_BYTES);
@@ -146,6 +146,13 @@ export async function inspectTarball(
         unpacked += value.byteLength;
         if (unpacked > limits.maxUnpackedBytes) {
           refuse(new TarballError(`The tarball unpacks to more than ${limits.maxUnpackedBytes} bytes.`));
+        }
+        // Before modern-tar sees these bytes, so every entry it yields has been walked here first.
+        try {
+          headers.push(value);
+        } catch (err) {
+          if (err instanceof TarballError) refuse(err);
+          throw err;
         }
         for (let offset = 0; offset < value.byteLength; ) {
           const n = Math.min(value.byteLength - offset, COALESCE_BYTES - fill);
@@ -177,20 +184,24 @@ export async function inspectTarball(
   let manifestText: string | undefined;
   let readme: string | null = null;
   let count = 0;
-  const files = new Set<string>();
+  const paths = new PathSet(limits.maxEntries * 4);
   try {
     for await (const entry of entries) {
       count += 1;
       if (count > limits.maxEntries) throw new TarballError(`The tarball has more than ${limits.maxEntries} entries.`);
+      const raw = headers.entries.shift();
+      if (raw?.name !== entry.header.name || (entry.header.type === 'file' && raw.size !== entry.header.size)) {
+        throw new TarballError(`Tar readers disagree about entry ${count} ("${printable(entry.header.name)}").`);
+      }
       const path = safeEntryPath(entry.header.name);
       const type = checkType(entry, path);
       if (type === 'directory') {
+        if (path !== '') paths.add(path, 'directory');
         await entry.body.cancel();
         continue;
       }
       if (path === '') throw new TarballError('A file entry has an empty name.');
-      if (files.has(path)) throw new TarballError(`Entry "${printable(path)}" appears twice.`);
-      files.add(path);
+      paths.add(path, 'file');
       if (path === 'raven.toml') {
         manifestText = await readText(entry.body, limits.maxManifestBytes, false, 'raven.toml');
       } else if (readme === null && README.test(path)) {

@@ -72,8 +72,9 @@ function readMetadata(parts: MultipartPart[]): PublishMetadata {
   } catch {
     throw invalid('The metadata part is not valid JSON.', { metadata: 'Not valid JSON.' });
   }
-  // Before the schema, which passes unknown dependency keys through unchecked,
-  // and so before the upload: such metadata would only fail at the insert.
+  // Before the schema and so before the upload: NUL bytes or absurd nesting
+  // anywhere (even where the schema would refuse for another reason) would
+  // otherwise only fail at the insert.
   const problem = jsonProblem(json, MAX_METADATA_DEPTH);
   if (problem) throw invalid(`Invalid metadata: ${problem.path}.`, { [problem.path]: problem.message });
   const parsed = PublishMetadata.safeParse(json);

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_PACKAGE_NAME_LENGTH, packageNameProblem } from '../lib/package-name';
+import { safeText } from '../lib/text-rules';
 import { isCargoRequirement, isStrictSemver } from '../lib/versions';
 import { Id, Timestamp } from './common';
 
@@ -16,6 +17,10 @@ export const Version = z
   .refine(isStrictSemver, 'Versions are strict SemVer 2.0.0, e.g. "1.2.3" or "1.0.0-beta.1".')
   .openapi({ example: '1.0.0' });
 
+/** Nothing a tool might pass to git or a build tool may look like an option ("-…"). */
+const notAnOption = (s: string) => !s.startsWith('-');
+const NOT_AN_OPTION = 'May not start with "-".';
+
 const Requirement = z
   .string()
   .trim()
@@ -27,21 +32,31 @@ const DependencyName = z
   .max(MAX_PACKAGE_NAME_LENGTH)
   .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'Dependency names are package names.');
 
+const HttpsUrl = z
+  .string()
+  .max(512)
+  .refine((u) => u.startsWith('https://') && URL.canParse(u), 'A git source is an https:// URL.');
+
+// Only the keys the CLI knows: anything else would be served to clients that
+// ignore it, so what they build would differ from what the page shows.
 const DetailedDependency = z
-  .looseObject({
+  .strictObject({
     version: Requirement.optional(),
-    features: z.array(z.string().min(1).max(64)).max(64).optional(),
+    features: z.array(safeText.min(1).max(64).refine(notAnOption, NOT_AN_OPTION)).max(64).optional(),
     optional: z.boolean().optional(),
-    git: z.string().min(1).max(512).optional(),
-    branch: z.string().min(1).max(256).optional(),
+    'default-features': z.boolean().optional(),
+    package: DependencyName.optional(),
+    git: HttpsUrl.optional(),
+    branch: safeText.min(1).max(256).refine(notAnOption, NOT_AN_OPTION).optional(),
   })
   .refine((d) => d.version !== undefined || d.git !== undefined, 'A dependency needs a version (or a git source).');
 
 const Dependency = z.union([Requirement, DetailedDependency], {
-  error: 'A dependency is a requirement string like "^1.0" or {version, features?, optional?, git?, branch?}.',
+  error:
+    'A dependency is a requirement string like "^1.0" or {version, features?, optional?, default-features?, package?, git?, branch?}.',
 });
 
-const Dependencies = z
+export const Dependencies = z
   .record(DependencyName, Dependency)
   .refine((d) => Object.keys(d).length <= 256, 'At most 256 dependencies.')
   .default({});
@@ -62,9 +77,9 @@ export const PublishMetadata = z
   .object({
     name: PackageName,
     version: Version,
-    authors: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
-    description: z
-      .string()
+    authors: z.array(safeText.trim().min(1).max(200)).max(50).default([]),
+    // One line: a description is shown in search results and terminals; the README is for more.
+    description: safeText
       .max(2000)
       .nullish()
       .transform((d) => d ?? ''),

@@ -1,5 +1,6 @@
 // Webhooks and deprecation: request and reply shapes. Strings are never null.
 import { z } from '@hono/zod-openapi';
+import { safeText } from '../lib/text-rules';
 import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
 import { WEBHOOK_EVENTS } from '../services/events';
 import { Id, Timestamp } from './common';
@@ -78,7 +79,7 @@ export const DeliveriesReply = z
   .openapi('WebhookDeliveries');
 
 export const DeprecateBody = z
-  .object({ message: z.string().trim().min(1).max(1024).openapi({ example: 'Use raven-forms instead.' }) })
+  .object({ message: safeText.trim().min(1).max(1024).openapi({ example: 'Use raven-forms instead.' }) })
   .openapi('DeprecateRequest');
 export const DeprecatedReply = z
   .object({ name: z.string(), deprecated: z.literal(true), message: z.string(), deprecated_at: Timestamp })

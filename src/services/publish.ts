@@ -8,8 +8,8 @@ import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
-import { conflict, forbidden, invalid } from '../errors';
-import { checkManifestMatches, ManifestError, parseRavenToml } from '../lib/manifest';
+import { ApiError, conflict, forbidden } from '../errors';
+import { checkDependenciesMatch, checkManifestMatches, ManifestError, parseRavenToml } from '../lib/manifest';
 import { canonicalName } from '../lib/package-name';
 import { checksumOf, inspectTarball, TarballError, type TarballLimits } from '../lib/tarball';
 import { isPrerelease } from '../lib/versions';
@@ -47,23 +47,29 @@ export interface Published {
 
 export const r2KeyFor = (checksum: string) => `tarballs/sha256/${checksum.slice('sha256:'.length)}.tar.gz`;
 
-const tarballRefused = (message: string) => invalid(message, { tarball: message });
+/** A 400 naming the tarball, and the entry or metadata field at fault when there is one. */
+const tarballRefused = (message: string, at?: { entry?: string; field?: string }) =>
+  new ApiError('invalid_request', message, {
+    fields: { tarball: message, ...(at?.field ? { [at.field]: message } : {}) },
+    ...(at?.entry !== undefined ? { entry: at.entry } : {}),
+  });
 
 /** Reads the tarball twice, concurrently: once to hash it, once to inspect it. */
 async function examine(meta: PublishMetadata, tarball: TarballSource, limits?: TarballLimits) {
   const [sum, contents] = await Promise.all([
     checksumOf(tarball.stream()),
     inspectTarball(tarball.stream(), limits).catch((err: unknown) => {
-      if (err instanceof TarballError) throw tarballRefused(err.message);
+      if (err instanceof TarballError) throw tarballRefused(err.message, { entry: err.entry });
       throw err;
     }),
   ]);
   try {
     const manifest = parseRavenToml(contents.manifestText);
     checkManifestMatches(manifest, meta.name, meta.version);
+    checkDependenciesMatch(manifest, meta);
     return { ...sum, categories: manifest.categories, readme: contents.readme };
   } catch (err) {
-    if (err instanceof ManifestError) throw tarballRefused(err.message);
+    if (err instanceof ManifestError) throw tarballRefused(err.message, { field: err.field });
     throw err;
   }
 }

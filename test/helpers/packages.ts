@@ -3,6 +3,7 @@
 // `<name>-<version>.tar.gz` with no Content-Type, built by hand so no runtime
 // FormData encoder adds headers the CLI does not send.
 import { packTar, type TarEntry } from 'modern-tar';
+import { stringify as stringifyToml } from 'smol-toml';
 import { inject } from 'vitest';
 import { metadataFromToml, type PublishMetadata } from '../../scripts/lib/cli-metadata.ts';
 import { callJson } from './client';
@@ -65,18 +66,31 @@ export async function packRavenUi(): Promise<Uint8Array<ArrayBuffer>> {
   return gzip(await packTar(entries));
 }
 
-export function ravenToml(name: string, version: string, extra = ''): string {
-  return `[package]\nname = "${name}"\nversion = "${version}"\nauthors = ["Test <test@example.test>"]\nlicense = "MIT"\n${extra}\n[dependencies]\n`;
+/** The dependency tables of raven.toml, as the CLI sends them in the metadata. */
+export type TomlDependencies = Partial<Pick<PublishMetadata, 'dependencies' | 'dev_dependencies'>>;
+
+export function ravenToml(name: string, version: string, extra = '', deps: TomlDependencies = {}): string {
+  const tables = stringifyToml({
+    dependencies: deps.dependencies ?? {},
+    'dev-dependencies': deps.dev_dependencies ?? {},
+  });
+  return `[package]\nname = "${name}"\nversion = "${version}"\nauthors = ["Test <test@example.test>"]\nlicense = "MIT"\n${extra}\n${tables}\n`;
 }
 
 /** A small valid package tarball; `entries` replaces or adds entries (before gzip). */
 export async function makeTarball(
   name: string,
   version: string,
-  options: { toml?: string | null; readme?: string; entries?: TarEntry[]; extraToml?: string } = {},
+  options: {
+    toml?: string | null;
+    readme?: string;
+    entries?: TarEntry[];
+    extraToml?: string;
+    deps?: TomlDependencies;
+  } = {},
 ): Promise<Uint8Array<ArrayBuffer>> {
   const entries: TarEntry[] = [dir('src/'), file('src/lib.raven', `// ${name} ${version}\n${crypto.randomUUID()}\n`)];
-  const toml = options.toml === undefined ? ravenToml(name, version, options.extraToml) : options.toml;
+  const toml = options.toml === undefined ? ravenToml(name, version, options.extraToml, options.deps) : options.toml;
   if (toml !== null) entries.push(file('raven.toml', toml));
   if (options.readme !== undefined) entries.push(file('README.md', options.readme));
   entries.push(...(options.entries ?? []));
@@ -161,7 +175,8 @@ export async function publishPackage(
   version = '1.0.0',
   overrides: Partial<Metadata> = {},
 ) {
-  const tarball = await makeTarball(name, version);
+  // The tarball's raven.toml carries the same dependencies, as the CLI's does.
+  const tarball = await makeTarball(name, version, { deps: overrides });
   const res = await publishRaw(token, metadataFor(name, version, overrides), tarball);
   if (res.status !== 201)
     throw new Error(`publish ${name}@${version} failed: ${res.status} ${JSON.stringify(res.body)}`);

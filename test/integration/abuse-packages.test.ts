@@ -199,12 +199,14 @@ describe.concurrent('publish: deeply nested dependency objects', () => {
     await expectNothingPublished(publisher, name, tarball, owned);
   });
 
-  it('keeps unknown dependency keys of ordinary depth', async () => {
-    const user = await createUser('deep');
+  it('refuses unknown dependency keys, which clients would ignore, naming the dependency', async () => {
     const name = packageName('deep');
-    const dependencies = { 'raven-x': { version: '1', 'default-features': false, extra: { a: { b: [1] } } } };
-    await publishPackage(user.token, name, '1.0.0', { dependencies });
-    expect((await callJson(`/packages/${name}/1.0.0`)).body.dependencies).toEqual(dependencies);
+    const tarball = await makeTarball(name, '1.0.0');
+    const owned = await ownedPackages(publisher);
+    const dependencies = '{"raven-x":{"version":"1","default-features":false,"extra":{"a":{"b":[1]}}}}';
+    const res = await publishRaw(publisher.token, metadataText(name, '1.0.0', dependencies), tarball);
+    expectFieldError(res, 'dependencies.raven-x');
+    await expectNothingPublished(publisher, name, tarball, owned);
   });
 });
 
@@ -618,6 +620,9 @@ describe.concurrent('owners, deprecation, yank and webhooks with hostile input',
   it('deprecation with hostile or malformed bodies: 4xx, package not deprecated', async () => {
     for (const json of [
       { message: 'bad\u0000message' },
+      { message: 'Use \u001b[8mhidden\u001b[0m instead' },
+      { message: 'Use raven-forms\u202e instead' },
+      { message: 'two\nlines' },
       { message: 42 },
       { message: ['x'] },
       { message: '' },

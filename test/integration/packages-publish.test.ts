@@ -18,6 +18,7 @@ import {
   tarDir,
   tarFile,
 } from '../helpers/packages';
+import { gnuLong, pax, entry as rawEntry, rawTarball } from '../helpers/raw-tar';
 
 const r2KeyOf = (checksum: string) => `tarballs/sha256/${checksum.slice(7)}.tar.gz`;
 
@@ -267,6 +268,29 @@ describe('metadata refusals', () => {
     ['a keyword with spaces', { keywords: ['two words'] }, 'keywords.0'],
     ['authors that are not strings', { authors: [42] }, 'authors.0'],
     ['a license with odd characters', { license: 'MIT; rm -rf' }, 'license'],
+    [
+      'an unknown dependency key',
+      { dependencies: { 'raven-store': { version: '1', path: '../x' } } },
+      'dependencies.raven-store',
+    ],
+    [
+      'a git dependency over http',
+      { dependencies: { 'raven-store': { git: 'http://example.com/s' } } },
+      'dependencies.raven-store.git',
+    ],
+    [
+      'a git branch that is an option',
+      { dependencies: { 'raven-store': { git: 'https://example.com/s', branch: '--upload-pack=touch x' } } },
+      'dependencies.raven-store.branch',
+    ],
+    [
+      'a feature that is an option',
+      { dev_dependencies: { 'raven-test': { version: '1', features: ['-f'] } } },
+      'dev_dependencies.raven-test.features.0',
+    ],
+    ['a description with an ANSI escape', { description: 'Nice \u001b[2J\u001b[H' }, 'description'],
+    ['a description with a newline', { description: 'line one\nline two' }, 'description'],
+    ['an author with a bidi override', { authors: ['Eve \u202eevE'] }, 'authors.0'],
   ];
   for (const [what, overrides, field] of badFields) {
     it(`refuses ${what}`, async () => {
@@ -318,6 +342,74 @@ describe('metadata refusals', () => {
       metadataPart: 'manifest',
     });
     expect(res.status).toBe(201);
+  });
+});
+
+describe('what users extract is what the registry checked', () => {
+  it('refuses metadata hiding a dependency raven.toml has, naming it', async () => {
+    const user = await createUser('hide');
+    const name = packageName('hide');
+    const tarball = await makeTarball(name, '1.0.0', { deps: { dependencies: { 'raven-evil': '1.0.0' } } });
+    const res = await publishRaw(user.token, metadataFor(name, '1.0.0'), tarball);
+    await expectRefused(res, 400, user, name, { field: 'dependencies.raven-evil', tarball });
+    expect(res.body.message).toMatch(/"raven-evil" is in raven.toml's \[dependencies\]/);
+  });
+
+  it('refuses metadata whose dependency differs from raven.toml, naming it', async () => {
+    const user = await createUser('hide');
+    const name = packageName('hide');
+    const tarball = await makeTarball(name, '1.0.0', { deps: { dev_dependencies: { 'raven-test': '1.0.0' } } });
+    const meta = metadataFor(name, '1.0.0', {
+      dev_dependencies: { 'raven-test': { version: '1.0.0', features: ['x'] } },
+    });
+    const res = await publishRaw(user.token, meta, tarball);
+    await expectRefused(res, 400, user, name, { field: 'dev_dependencies.raven-test', tarball });
+  });
+
+  it('serves the dependencies raven.toml declares', async () => {
+    const user = await createUser('deps');
+    const name = packageName('deps');
+    const deps = {
+      dependencies: { 'raven-store': { version: '1.0.0', 'default-features': false, package: 'raven-store2' } },
+      dev_dependencies: { 'raven-test': '1.0.0' },
+    };
+    await publishPackage(user.token, name, '1.0.0', deps);
+    const { body } = await callJson(`/packages/${name}/1.0.0`);
+    expect({ dependencies: body.dependencies, dev_dependencies: body.dev_dependencies }).toEqual(deps);
+  });
+
+  it('refuses raven.toml with a control character in its description', async () => {
+    const user = await createUser('ctl');
+    const name = packageName('ctl');
+    const tarball = await makeTarball(name, '1.0.0', {
+      extraToml: 'description = "ok \\u001b]8;;https://evil\\u0007"',
+    });
+    const res = await publishRaw(user.token, metadataFor(name, '1.0.0'), tarball);
+    await expectRefused(res, 400, user, name, { field: 'description', tarball });
+  });
+
+  it('refuses entries that collide on case-insensitive file systems, naming the entry', async () => {
+    const user = await createUser('case');
+    const name = packageName('case');
+    const tarball = await makeTarball(name, '1.0.0', { entries: [tarFile('SRC/Lib.raven', 'shadow')] });
+    const res = await publishRaw(user.token, metadataFor(name, '1.0.0'), tarball);
+    await expectRefused(res, 400, user, name, { field: 'tarball', tarball });
+    expect(res.body.details.entry).toBe('SRC/Lib.raven');
+  });
+
+  it('refuses a GNU long name combined with a PAX path, naming the entry', async () => {
+    const user = await createUser('pax');
+    const name = packageName('pax');
+    const tarball = await rawTarball(
+      rawEntry({ name: 'raven.toml' }, ravenToml(name, '1.0.0')),
+      gnuLong('L', 'src/seen-by-gnu-tar.raven'),
+      pax({ path: 'src/seen-by-others.raven' }),
+      rawEntry({ name: 'src/x.raven' }, 'payload'),
+    );
+    const res = await publishRaw(user.token, metadataFor(name, '1.0.0'), tarball);
+    await expectRefused(res, 400, user, name, { field: 'tarball', tarball });
+    expect(res.body.message).toMatch(/GNU long-name/);
+    expect(res.body.details.entry).toBe('src/seen-by-others.raven');
   });
 });
 
