@@ -1,8 +1,8 @@
 // Worker entry: HTTP (the Hono app), the webhook queue's consumer, the cron
-// outbox sweeper, plus the Durable Object classes wrangler binds.
+// sweeper (webhook outbox, storage upkeep), plus the Durable Object classes wrangler binds.
 import { createApp } from './app';
 import { handleWebhookBatch } from './queue/consumer';
-import { sweepWebhookOutbox } from './queue/sweeper';
+import { sweep } from './queue/sweeper';
 
 export { DownloadCounter } from './durable-objects/download-counter';
 export { RateLimiter } from './durable-objects/rate-limiter';
@@ -15,6 +15,6 @@ export default {
     await handleWebhookBatch(batch, env);
   },
   async scheduled(controller, env) {
-    await sweepWebhookOutbox(env, controller.scheduledTime);
+    await sweep(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,7 +1,8 @@
 // Publishing a version: inspect the tarball (streamed), store it in R2 under
 // its content address, then one transaction creates the package if needed,
 // inserts the immutable version, refreshes latest_version and writes the audit
-// row. A failure anywhere leaves nothing visible (at worst an unreferenced blob).
+// row. A failure anywhere leaves nothing visible: at worst an unreferenced
+// blob, which the sweeper deletes an hour later (src/services/uploads.ts).
 import { eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { Database } from '../db/client';
@@ -17,6 +18,7 @@ import type { PublishMetadata } from '../schemas/packages';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { lockPackage, refreshLatest, roleOf } from './packages';
+import { recordUploadIntent, settleUploadIntent } from './uploads';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
 export interface TarballSource {
@@ -96,6 +98,8 @@ export async function publish(
   await precheck(deps.db, actor, meta);
   const checked = await examine(meta, tarball, deps.limits);
   const r2Key = r2KeyFor(checked.checksum);
+  // Before the upload: should the transaction below fail, the sweeper finds the blob by this row.
+  await recordUploadIntent(deps.db.read, r2Key);
   // Content-addressed, so a retry or a twin upload rewrites the same bytes;
   // R2 verifies them against the SHA-256 we computed.
   // R2 needs a known length: a Blob has one; a stream gets it from FixedLengthStream.
@@ -148,6 +152,7 @@ export async function publish(
         .where(eq(versions.packageId, pkg.id));
       const same = existing.find((v) => semver.eq(v.version, meta.version));
       if (same) throw versionExists(meta.name, same.version);
+      await settleUploadIntent(tx, r2Key);
 
       const [row] = await tx
         .insert(versions)
