@@ -46,6 +46,24 @@ export class RateLimiter extends DurableObject<Env> {
     return verdict;
   }
 
+  /**
+   * What `take` would answer, without taking: lets a caller refuse early (a
+   * publish before its upload) and take later, once, when the action happens.
+   */
+  async peek(limit: number, nowMs: number = Date.now()): Promise<Verdict> {
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    // No table yet means no hits; creating one here would leave storage behind with no alarm to clear it.
+    if (!this.tableReady && !this.hasTable()) return decide([], limit, nowMs);
+    const live = this.ctx.storage.sql
+      .exec<{ slot: number; hits: number }>(
+        'SELECT slot, hits FROM slots WHERE slot >= ? ORDER BY slot',
+        oldestLiveSlot(nowMs),
+      )
+      .toArray();
+    return decide(live, limit, nowMs);
+  }
+
   /** Liveness probe for the binding (test/integration/health.test.ts). */
   async ping(): Promise<string> {
     return 'pong';

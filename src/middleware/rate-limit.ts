@@ -4,6 +4,8 @@
 //                      (search per IP, signed-in per user, otherwise per IP);
 //                      tarball downloads and login skip it;
 //   limitLogin       - called by the login handler: per IP and per email;
+//   checkNewPackage  - called by publish before its upload when the name is new:
+//                      refuses what limitNewPackage would, taking nothing;
 //   limitNewPackage  - called by publish when it creates a new package name.
 // Every response that consulted a bucket carries X-RateLimit-* for the tightest
 // bucket it consulted; a refusal is 429 with `retry_after` and Retry-After.
@@ -90,21 +92,44 @@ export async function limitNewPackage(c: AnyContext, userId: string): Promise<vo
   if (verdict) enforce(c, verdict, 'Too many new package names');
 }
 
+/**
+ * Call from publish before any upload when the name does not exist yet: throws
+ * the same 429 as limitNewPackage would, but takes nothing, so racing first
+ * publishes of one name are still charged once (by limitNewPackage, in the
+ * transaction that creates it). Fails open.
+ */
+export async function checkNewPackage(c: AnyContext, userId: string): Promise<void> {
+  const bucket = newPackageBucket(userId, c.var.config);
+  let verdict: Verdict;
+  try {
+    verdict = await withTimeout(limiterFor(c.env, bucket).peek(bucket.limit));
+  } catch (err) {
+    logFailure(c, bucket.kind, 'open', err);
+    return;
+  }
+  if (!verdict.allowed) enforce(c, verdict, 'Too many new package names');
+}
+
 function clientIp(c: AnyContext): string | undefined {
   return c.req.header('cf-connecting-ip');
 }
 
-async function take(env: Env, bucket: Bucket): Promise<Verdict> {
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(bucket.key));
+const limiterFor = (env: Env, bucket: Bucket) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(bucket.key));
+
+async function withTimeout<T>(call: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer in ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([stub.take(bucket.limit), timeout]);
+    return await Promise.race([call, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+function take(env: Env, bucket: Bucket): Promise<Verdict> {
+  return withTimeout(limiterFor(env, bucket).take(bucket.limit));
 }
 
 async function takeOrLog(c: AnyContext, bucket: Bucket, policy: 'open'): Promise<Verdict | undefined> {

@@ -71,11 +71,17 @@ async function examine(meta: PublishMetadata, tarball: TarballSource, limits?: T
 }
 
 /**
- * The cheap refusals, in one read before any tarball work or upload: not an
- * owner, version taken, lookalike name. The transaction checks all of them
- * again; this only spares doomed publishes the inspection and an orphan blob.
+ * The cheap refusals, in one read before the tarball is read, inspected or
+ * uploaded: not an owner, version taken, lookalike name. The transaction checks
+ * all of them again; this only spares doomed publishes the upload and an
+ * orphan blob. Says whether the package exists (else the publish would create
+ * it, and the caller checks the new-name limit before the upload too).
  */
-async function precheck(db: Database, actor: AuthContext, meta: PublishMetadata): Promise<void> {
+export async function precheckPublish(
+  db: Database,
+  actor: AuthContext,
+  meta: PublishMetadata,
+): Promise<{ packageExists: boolean }> {
   const result = await db.read.execute<{ name: string; role: string | null; taken: boolean }>(sql`
     select p.name,
       (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
@@ -83,10 +89,11 @@ async function precheck(db: Database, actor: AuthContext, meta: PublishMetadata)
     from packages p
     where p.canonical_name = ${canonicalName(meta.name)}`);
   const row = result.rows[0];
-  if (!row) return;
+  if (!row) return { packageExists: false };
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
   if (!row.role) throw notMaintainer(meta.name);
   if (row.taken) throw versionExists(meta.name, meta.version);
+  return { packageExists: true };
 }
 
 export async function publish(
@@ -95,7 +102,7 @@ export async function publish(
   meta: PublishMetadata,
   tarball: TarballSource,
 ): Promise<Published> {
-  await precheck(deps.db, actor, meta);
+  // precheckPublish has run (the route calls it as the metadata part ends).
   const checked = await examine(meta, tarball, deps.limits);
   const r2Key = r2KeyFor(checked.checksum);
   // Before the upload: should the transaction below fail, the sweeper finds the blob by this row.
