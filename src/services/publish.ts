@@ -128,6 +128,9 @@ export async function publish(
 
   try {
     return await deps.db.transaction(async (tx) => {
+      // First, before the package lock that serialises publishes of one package:
+      // it only touches this upload's intent row, and rolls back with the rest.
+      await settleUploadIntent(tx, r2Key);
       let pkg = await lockPackage(tx, meta.name);
       if (!pkg) {
         // No row to lock yet: first publishes of one name (or of lookalikes) queue
@@ -159,7 +162,6 @@ export async function publish(
         .where(eq(versions.packageId, pkg.id));
       const same = existing.find((v) => semver.eq(v.version, meta.version));
       if (same) throw versionExists(meta.name, same.version);
-      await settleUploadIntent(tx, r2Key);
 
       const [row] = await tx
         .insert(versions)
