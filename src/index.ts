@@ -1,9 +1,9 @@
 // Worker entry: HTTP (the Hono app), the webhook queue's consumer, the cron
-// outbox sweeper, plus the Durable Object classes wrangler binds.
+// sweeper (webhook outbox, storage upkeep), plus the Durable Object classes wrangler binds.
 import { createApp } from './app';
 import { ConfigError } from './config';
 import { handleWebhookBatch } from './queue/consumer';
-import { sweepWebhookOutbox } from './queue/sweeper';
+import { sweep } from './queue/sweeper';
 
 export { DownloadCounter } from './durable-objects/download-counter';
 export { RateLimiter } from './durable-objects/rate-limiter';
@@ -24,7 +24,7 @@ export default {
   },
   async scheduled(controller, env) {
     try {
-      await sweepWebhookOutbox(env, controller.scheduledTime);
+      await sweep(env, controller.scheduledTime);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
     }

@@ -154,6 +154,8 @@ export const versions = pgTable(
   (t) => [
     // Versions are immutable: the constraint, not a prior SELECT, decides a race.
     uniqueIndex('versions_package_version_key').on(t.packageId, t.version),
+    // The sweeper asks whether any version still references a blob.
+    index('versions_r2_key_idx').on(t.r2Key),
     // Dependents counts: `dependencies ? name`.
     index('versions_dependencies_idx').using('gin', t.dependencies),
     check('versions_checksum_format', sql`${t.checksum} ~ '^sha256:[0-9a-f]{64}$'`),
@@ -237,10 +239,31 @@ export const versionDownloads = pgTable(
  * Flushes already applied, so a retried flush (alarm retry after a failure
  * between commit and acknowledgement) never counts twice.
  */
-export const downloadFlushes = pgTable('download_flushes', {
-  id: text('id').primaryKey(),
-  appliedAt: createdAt(),
-});
+export const downloadFlushes = pgTable(
+  'download_flushes',
+  {
+    id: text('id').primaryKey(),
+    appliedAt: createdAt(),
+  },
+  // The sweeper prunes by age (src/services/downloads.ts pruneFlushes).
+  (t) => [index('download_flushes_applied_at_idx').on(t.appliedAt)],
+);
+
+/**
+ * Tarball uploads not yet recorded by a version: written before the R2 put,
+ * deleted in the version's transaction. What outlives an hour was a publish
+ * that failed after its upload; the sweeper deletes such blobs when no version
+ * references their key (src/services/uploads.ts). Keyed by the content address,
+ * so a second upload of the same bytes renews the row instead of adding one.
+ */
+export const uploadIntents = pgTable(
+  'upload_intents',
+  {
+    r2Key: text('r2_key').primaryKey(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('upload_intents_created_at_idx').on(t.createdAt)],
+);
 
 /** Who did what, with which token. Written in the same transaction as the action. */
 export const auditLog = pgTable(

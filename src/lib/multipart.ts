@@ -79,11 +79,19 @@ function parseHeaders(block: string): { name: string; filename: string | null } 
   return { name, filename: param('filename') };
 }
 
+/**
+ * Called with each part once its closing delimiter has been read, before any
+ * more of the body is pulled; a throw cancels the body and is rethrown as is.
+ * Publish uses it to refuse on the metadata part before the tarball streams in.
+ */
+export type PartEndHook = (part: MultipartPart) => void | Promise<void>;
+
 /** Reads a whole multipart/form-data body into parts, refusing malformed or oversized input. */
 export async function readMultipart(
   body: ReadableStream<Uint8Array>,
   boundary: string,
   limits: MultipartLimits = DEFAULT_MULTIPART_LIMITS,
+  onPartEnd?: PartEndHook,
 ): Promise<MultipartPart[]> {
   // Seeding with CRLF lets the first delimiter be found like every other one.
   const delimiter = enc.encode(`\r\n--${boundary}`);
@@ -92,6 +100,8 @@ export async function readMultipart(
   let state = 'preamble' as State;
   let buf: Uint8Array = CRLF;
   let part: MultipartPart | undefined;
+  /** Parts completed by the last consume(), for the hook. */
+  const ended: MultipartPart[] = [];
 
   const append = (data: Uint8Array) => {
     if (!part || data.byteLength === 0) return;
@@ -113,7 +123,10 @@ export async function readMultipart(
           buf = buf.subarray(buf.byteLength - keep);
           return;
         }
-        if (state === 'body') append(buf.subarray(0, at));
+        if (state === 'body') {
+          append(buf.subarray(0, at));
+          if (part) ended.push(part);
+        }
         buf = buf.subarray(at + delimiter.byteLength);
         state = 'after-delimiter';
       } else if (state === 'after-delimiter') {
@@ -163,7 +176,12 @@ export async function readMultipart(
       if (state === 'done') continue; // the epilogue is ignored
       buf = concat(buf, value);
       consume();
+      if (onPartEnd) for (const p of ended.splice(0)) await onPartEnd(p);
     }
+  } catch (err) {
+    // Stop the upload where it is: nothing more of the body is read.
+    await reader.cancel(err).catch(() => {});
+    throw err;
   } finally {
     reader.releaseLock();
   }

@@ -63,6 +63,14 @@ export function packageNameProblem(name: string): string | null {
   return null;
 }
 
+/**
+ * Whether `name` has a package name's format, reserved words aside: lookups
+ * use this (a reserved word is simply never found), publish the full rules.
+ */
+export function hasPackageNameFormat(name: string): boolean {
+  return name.length <= MAX_PACKAGE_NAME_LENGTH && NAME.test(name);
+}
+
 /** The name without hyphens: two names with the same canonical form are lookalikes. */
 export function canonicalName(name: string): string {
   return name.replaceAll('-', '');

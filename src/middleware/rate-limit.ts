@@ -8,6 +8,8 @@
 //                      (noteRevoked), so this costs no database work;
 //   limitLogin       - called by the login handler: every attempt per IP, and
 //                      per email only the failed ones (charged afterwards);
+//   checkNewPackage  - called by publish before its upload when the name is new:
+//                      refuses what limitNewPackage would, taking nothing;
 //   limitNewPackage  - called by publish when it creates a new package name.
 // Every response that consulted a bucket carries X-RateLimit-* for the tightest
 // bucket it consulted; a refusal is 429 with `retry_after` and Retry-After.
@@ -146,6 +148,18 @@ export function limiterSawRevoked(c: AnyContext): boolean {
 export async function limitNewPackage(c: AnyContext, userId: string): Promise<void> {
   const verdict = await takeOrLog(c, newPackageBucket(userId, c.var.config), 'open');
   if (verdict) enforce(c, verdict, 'Too many new package names');
+}
+
+/**
+ * Call from publish before any upload when the name does not exist yet: throws
+ * the same 429 as limitNewPackage would, but takes nothing, so racing first
+ * publishes of one name are still charged once (by limitNewPackage, in the
+ * transaction that creates it). Fails open.
+ */
+export async function checkNewPackage(c: AnyContext, userId: string): Promise<void> {
+  const bucket = newPackageBucket(userId, c.var.config);
+  const verdict = await takeOrLog(c, bucket, 'open', (stub, limit) => stub.peek(limit));
+  if (verdict && !verdict.allowed) enforce(c, verdict, 'Too many new package names');
 }
 
 function clientIp(c: AnyContext): string | undefined {

@@ -1,11 +1,19 @@
-// The cron sweeper: the outbox's safety net. Events whose request died
-// between the database commit and dispatch are dispatched here, and pending
-// deliveries the queue never received (or lost) are sent to it again. Once an
-// hour it also forgets finished history older than HISTORY_DAYS.
+// The cron sweeper, every minute. Two jobs, each with its own connection so
+// one failing does not stop the other:
+//   - the webhook outbox's safety net: events whose request died between the
+//     database commit and dispatch are dispatched here, and pending deliveries
+//     the queue never received (or lost) are sent to it again; once an hour it
+//     also forgets finished history older than HISTORY_DAYS;
+//   - storage upkeep: blobs of publishes that failed after their upload
+//     (src/services/uploads.ts) and applied download flush ids past their
+//     retention (src/services/downloads.ts). Both are bounded batches on
+//     indexed columns, so a run costs the same however large the registry is.
 import { loadConfig } from '../config';
 import { createDatabase } from '../db/client';
 import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
+import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
+import { sweepOrphanBlobs } from '../services/uploads';
 
 export interface SweepResult {
   dispatched: number;
@@ -13,15 +21,31 @@ export interface SweepResult {
   pruned: number;
 }
 
+export interface StorageSweepResult {
+  orphanBlobs: number;
+  flushesPruned: number;
+}
+
 /** Dispatch batches are bounded; a backlog drains over several passes within one run. */
 const MAX_PASSES = 10;
 
-export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): Promise<SweepResult> {
+function openDatabase(env: Env) {
   const config = loadConfig(env);
-  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
+  return createDatabase(config.DATABASE_URL, config.WS_PROXY, {
     httpReads: config.DB_HTTP_READS,
     httpEndpoint: config.NEON_HTTP_ENDPOINT,
   });
+}
+
+/** The scheduled handler: both jobs; the first failure is rethrown once both have run. */
+export async function sweep(env: Env, scheduledTime = Date.now()): Promise<void> {
+  const results = await Promise.allSettled([sweepWebhookOutbox(env, scheduledTime), sweepStorage(env)]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): Promise<SweepResult> {
+  const config = loadConfig(env);
+  const db = openDatabase(env);
   try {
     let dispatched = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -42,6 +66,24 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     if (dispatched + stale.length + pruned > 0) {
       console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', ...result }));
     }
+    return result;
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Every run, not hourly like webhook history: flush ids arrive at up to one per
+ * package every 30 seconds, more than an hourly batch could keep up with.
+ */
+export async function sweepStorage(env: Env): Promise<StorageSweepResult> {
+  const db = openDatabase(env);
+  try {
+    const orphanBlobs = await sweepOrphanBlobs(db, env.TARBALLS);
+    const flushesPruned = await pruneFlushes(db.read);
+    const result = { orphanBlobs, flushesPruned };
+    if (orphanBlobs + flushesPruned > 0)
+      console.log(JSON.stringify({ level: 'info', msg: 'storage swept', ...result }));
     return result;
   } finally {
     await db.close();

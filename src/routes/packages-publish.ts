@@ -1,16 +1,17 @@
 // POST /packages/publish: multipart `metadata` (or `manifest`) JSON + `tarball`.
 // The body is size-capped while it streams in (413 before reading it all), the
-// metadata is checked with zod, and the service inspects and stores the tarball.
+// metadata is checked with zod and against the registry as soon as its part
+// ends, and the service inspects and stores the tarball.
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
 import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
 import { currentUser, requireAuth } from '../middleware/auth';
-import { limitNewPackage } from '../middleware/rate-limit';
+import { checkNewPackage, limitNewPackage } from '../middleware/rate-limit';
 import { createRouter, fieldErrors } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import { PublishBodyDoc, PublishMetadata, PublishReply } from '../schemas/packages';
-import { publish } from '../services/publish';
+import { precheckPublish, publish } from '../services/publish';
 import { tokenAllows } from '../services/tokens';
 import { downloadUrl } from './packages-views';
 
@@ -26,8 +27,15 @@ const tooLarge = (max: number) =>
 /**
  * Reads the parts from a body that errors as soon as it passes `limit` bytes,
  * keeping the tarball as the chunks it arrived in (see src/lib/multipart.ts).
+ * `onPartEnd` runs as each part ends, before more of the body is read; what it
+ * throws is rethrown as is, and the rest of the body is never read.
  */
-async function readParts(req: Request, limit: number, max: number): Promise<MultipartPart[]> {
+async function readParts(
+  req: Request,
+  limit: number,
+  max: number,
+  onPartEnd: (part: MultipartPart) => Promise<void>,
+): Promise<MultipartPart[]> {
   const declared = Number(req.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(max);
   const boundary = boundaryOf(req.headers.get('content-type'));
@@ -48,9 +56,18 @@ async function readParts(req: Request, limit: number, max: number): Promise<Mult
       },
     }),
   );
+  const refused = { error: undefined as unknown };
   try {
-    return await readMultipart(capped, boundary);
+    return await readMultipart(capped, boundary, undefined, async (part) => {
+      try {
+        await onPartEnd(part);
+      } catch (err) {
+        refused.error = err;
+        throw err;
+      }
+    });
   } catch (err) {
+    if (refused.error !== undefined && err === refused.error) throw err;
     if (exceeded) throw tooLarge(max);
     const why = err instanceof MultipartError ? err.message : 'The body could not be read.';
     throw invalid(`The body is not valid multipart/form-data: ${why}`, { body: why });
@@ -63,9 +80,10 @@ function onlyPart(parts: MultipartPart[], name: string): MultipartPart | undefin
   return found[0];
 }
 
-function readMetadata(parts: MultipartPart[]): PublishMetadata {
-  const part = onlyPart(parts, 'metadata') ?? onlyPart(parts, 'manifest');
-  if (!part) throw invalid('A text part named "metadata" is required.', { metadata: 'Required (a JSON text part).' });
+/** The spec calls the metadata part `manifest`, the CLI `metadata`; either, once. */
+const isMetadataPart = (part: MultipartPart) => part.name === 'metadata' || part.name === 'manifest';
+
+function parseMetadata(part: MultipartPart): PublishMetadata {
   let json: unknown;
   try {
     json = JSON.parse(partText(part));
@@ -104,8 +122,26 @@ export const publishRoutes = createRouter().openapi(publishRoute, async (c) => {
   // Scope first, so a token that may never publish costs no upload.
   if (!tokenAllows(auth, 'publish')) throw forbidden('This token lacks the "publish" scope.');
   const max = c.var.config.MAX_TARBALL_BYTES;
-  const parts = await readParts(c.req.raw, max + FORM_OVERHEAD_BYTES, max);
-  const metadata = readMetadata(parts);
+
+  // The CLI sends the metadata part before the tarball. Every refusal the
+  // metadata alone decides (bad metadata, token pattern, not an owner, version
+  // taken, lookalike, over the new-name limit) is made as soon as that part
+  // ends: a doomed publish reads no more of the body and uploads nothing.
+  let metadata: PublishMetadata | undefined;
+  const parts = await readParts(c.req.raw, max + FORM_OVERHEAD_BYTES, max, async (part) => {
+    if (!isMetadataPart(part)) return;
+    if (metadata) throw invalid('Only one metadata part is allowed.', { metadata: 'Given more than once.' });
+    metadata = parseMetadata(part);
+    if (!tokenAllows(auth, 'publish', metadata.name)) {
+      throw forbidden(`This token may not publish "${metadata.name}".`);
+    }
+    const { packageExists } = await precheckPublish(c.var.db, auth, metadata);
+    // Peeks only: the unit is taken in the transaction that creates the name.
+    if (!packageExists) await checkNewPackage(c, auth.userId);
+  });
+  if (!metadata) {
+    throw invalid('A text part named "metadata" is required.', { metadata: 'Required (a JSON text part).' });
+  }
   const part = onlyPart(parts, 'tarball');
   if (!part || part.filename === null) {
     throw invalid('A file part named "tarball" is required.', { tarball: 'Required (a file part).' });
@@ -113,9 +149,6 @@ export const publishRoutes = createRouter().openapi(publishRoute, async (c) => {
   if (part.size > max) throw tooLarge(max);
   if (part.size === 0) throw invalid('The tarball is empty.', { tarball: 'Empty.' });
   const tarball = { size: part.size, stream: () => partStream(part) };
-  if (!tokenAllows(auth, 'publish', metadata.name)) {
-    throw forbidden(`This token may not publish "${metadata.name}".`);
-  }
 
   const published = await publish(
     {

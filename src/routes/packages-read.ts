@@ -5,7 +5,15 @@ import { etagFor, ifNoneMatchHits } from '../lib/etag';
 import { currentUser, requireAuth } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
-import { NameParam, NameVersionParam, PackageReply, UnyankReply, VersionReply, YankReply } from '../schemas/packages';
+import {
+  DownloadParam,
+  NameParam,
+  NameVersionParam,
+  PackageReply,
+  UnyankReply,
+  VersionReply,
+  YankReply,
+} from '../schemas/packages';
 import { countDownload } from '../services/downloads';
 import { findPackage, findTarball, findVersion, setYanked } from '../services/packages';
 import { tokenAllows } from '../services/tokens';
@@ -34,14 +42,15 @@ const downloadRoute = createRoute({
   path: '/{name}/{version}/download',
   tags: ['packages'],
   summary: 'The tarball, byte for byte (edge-cached, immutable, counted)',
-  request: { params: NameVersionParam },
+  // Validated before the cache lookup and the count: see DownloadParam.
+  request: { params: DownloadParam },
   responses: {
     200: {
       description: 'The tarball',
       content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
     },
     304: { description: 'Not modified (If-None-Match matched the checksum)' },
-    ...errorResponses(404),
+    ...errorResponses(400, 404),
   },
 });
 

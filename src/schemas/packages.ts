@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MAX_PACKAGE_NAME_LENGTH, packageNameProblem } from '../lib/package-name';
+import { hasPackageNameFormat, MAX_PACKAGE_NAME_LENGTH, packageNameProblem } from '../lib/package-name';
 import { safeText } from '../lib/text-rules';
 import { isCargoRequirement, isStrictSemver } from '../lib/versions';
 import { Id, Timestamp } from './common';
@@ -126,6 +126,24 @@ export const NameVersionParam = NameParam.extend({
     .min(1)
     .max(128)
     .openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }),
+});
+/**
+ * The download route's parameters, checked before the edge cache and the
+ * download counter see them. The name is ASCII letters (in any case, since
+ * lookups lowercase), digits and `-` in a package name's shape: nothing a URL
+ * parser could turn into another path (an encoded `/`, a dot segment) and no
+ * Unicode letter that lowercases into ASCII (the Kelvin sign is a `k`). The
+ * version is strict SemVer, as published.
+ */
+export const DownloadParam = z.object({
+  name: z
+    .string()
+    .refine(
+      (name) => /^[A-Za-z0-9-]+$/.test(name) && hasPackageNameFormat(name.toLowerCase()),
+      'Not a package name: 1-64 letters, digits and "-", a letter first, no "--".',
+    )
+    .openapi({ param: { name: 'name', in: 'path' }, example: 'raven-store' }),
+  version: Version.openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }),
 });
 export const OwnerParam = NameParam.extend({
   username: z

@@ -3,7 +3,7 @@
 // in one transaction that first claims the flush id, so a retried flush whose
 // first attempt did commit is recognised and never counted twice.
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { Database, Queryable } from '../db/client';
 import { downloadFlushes } from '../db/schema';
 
 export type PendingCount = {
@@ -104,4 +104,27 @@ export async function applyFlush(db: Database, flushId: string, rows: PendingCou
       select (select count(*) from per_day) + (select count(*) from per_version) + (select count(*) from per_package)`);
     return true;
   });
+}
+
+/**
+ * How long applied flush ids are remembered. A batch whose commit was not
+ * acknowledged is retried within minutes (the counter's retry delay is capped
+ * at ten), so two days is a wide margin; older ids only take space.
+ */
+export const FLUSH_RETENTION_HOURS = 48;
+
+/** Forgets applied flush ids past FLUSH_RETENTION_HOURS, oldest first, at most `limit` per call. */
+export async function pruneFlushes(db: Queryable, limit = 5000): Promise<number> {
+  const result = await db.execute<{ n: number }>(sql`
+    with gone as (
+      delete from download_flushes where id in (
+        select id from download_flushes
+        where created_at < now() - ${FLUSH_RETENTION_HOURS}::int * interval '1 hour'
+        order by created_at
+        limit ${limit}::int
+      )
+      returning 1
+    )
+    select count(*)::int as n from gone`);
+  return Number(result.rows[0]?.n ?? 0);
 }

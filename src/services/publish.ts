@@ -1,7 +1,8 @@
 // Publishing a version: inspect the tarball (streamed), store it in R2 under
 // its content address, then one transaction creates the package if needed,
 // inserts the immutable version, refreshes latest_version and writes the audit
-// row. A failure anywhere leaves nothing visible (at worst an unreferenced blob).
+// row. A failure anywhere leaves nothing visible: at worst an unreferenced
+// blob, which the sweeper deletes an hour later (src/services/uploads.ts).
 import { eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { Database } from '../db/client';
@@ -17,6 +18,7 @@ import type { PublishMetadata } from '../schemas/packages';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { lockPackage, refreshLatest, roleOf } from './packages';
+import { recordUploadIntent, settleUploadIntent } from './uploads';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
 export interface TarballSource {
@@ -75,11 +77,17 @@ async function examine(meta: PublishMetadata, tarball: TarballSource, limits?: T
 }
 
 /**
- * The cheap refusals, in one read before any tarball work or upload: not an
- * owner, version taken, lookalike name. The transaction checks all of them
- * again; this only spares doomed publishes the inspection and an orphan blob.
+ * The cheap refusals, in one read before the tarball is read, inspected or
+ * uploaded: not an owner, version taken, lookalike name. The transaction checks
+ * all of them again; this only spares doomed publishes the upload and an
+ * orphan blob. Says whether the package exists (else the publish would create
+ * it, and the caller checks the new-name limit before the upload too).
  */
-async function precheck(db: Database, actor: AuthContext, meta: PublishMetadata): Promise<void> {
+export async function precheckPublish(
+  db: Database,
+  actor: AuthContext,
+  meta: PublishMetadata,
+): Promise<{ packageExists: boolean }> {
   const result = await db.read.execute<{ name: string; role: string | null; taken: boolean }>(sql`
     select p.name,
       (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
@@ -87,10 +95,11 @@ async function precheck(db: Database, actor: AuthContext, meta: PublishMetadata)
     from packages p
     where p.canonical_name = ${canonicalName(meta.name)}`);
   const row = result.rows[0];
-  if (!row) return;
+  if (!row) return { packageExists: false };
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
   if (!row.role) throw notMaintainer(meta.name);
   if (row.taken) throw versionExists(meta.name, meta.version);
+  return { packageExists: true };
 }
 
 export async function publish(
@@ -99,9 +108,11 @@ export async function publish(
   meta: PublishMetadata,
   tarball: TarballSource,
 ): Promise<Published> {
-  await precheck(deps.db, actor, meta);
+  // precheckPublish has run (the route calls it as the metadata part ends).
   const checked = await examine(meta, tarball, deps.limits);
   const r2Key = r2KeyFor(checked.checksum);
+  // Before the upload: should the transaction below fail, the sweeper finds the blob by this row.
+  await recordUploadIntent(deps.db.read, r2Key);
   // Content-addressed, so a retry or a twin upload rewrites the same bytes;
   // R2 verifies them against the SHA-256 we computed.
   // R2 needs a known length: a Blob has one; a stream gets it from FixedLengthStream.
@@ -123,6 +134,9 @@ export async function publish(
 
   try {
     return await deps.db.transaction(async (tx) => {
+      // First, before the package lock that serialises publishes of one package:
+      // it only touches this upload's intent row, and rolls back with the rest.
+      await settleUploadIntent(tx, r2Key);
       let pkg = await lockPackage(tx, meta.name);
       if (!pkg) {
         // No row to lock yet: first publishes of one name (or of lookalikes) queue

@@ -28,6 +28,19 @@ describe('RateLimiter', () => {
     expect(refused.retryAfter).toBeLessThanOrEqual(refused.reset - Math.floor(before / 1000));
   });
 
+  it('peeks: answers what take would, takes nothing, and leaves no storage on an unused key', async () => {
+    const limiter = limiterFor(unique('do-peek'));
+    expect(await limiter.peek(2)).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+    expect(await limiter.slots()).toEqual([]);
+    await limiter.take(2);
+    await limiter.take(2);
+    const peeked = await limiter.peek(2);
+    expect(peeked).toMatchObject({ allowed: false, remaining: 0 });
+    expect(peeked.retryAfter).toBeGreaterThan(0);
+    expect((await limiter.slots()).reduce((n, s) => n + s.hits, 0)).toBe(2);
+    expect(await limiter.take(2)).toMatchObject({ allowed: false, reset: peeked.reset });
+  });
+
   it('keeps its counts in storage across eviction', async () => {
     const limiter = limiterFor(unique('do-evict'));
     await limiter.take(3);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/client';
 import type { DownloadCounter } from '../../src/durable-objects/download-counter';
 import { utcDay } from '../../src/lib/etag';
-import { applyFlush, downloadCounterFor } from '../../src/services/downloads';
+import { applyFlush, COALESCE_MS, downloadCounterFor } from '../../src/services/downloads';
 import { API, call, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { createUser } from '../helpers/factories';
@@ -123,6 +123,47 @@ describe('GET /packages/:name/:version/download', () => {
     const res = await call(`/packages/${name}/1.0.0/download`);
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(tarball);
+  });
+});
+
+describe('download route parameters', () => {
+  it('refuses names and versions a URL could turn into another path, before the cache and the count', async () => {
+    const user = await createUser('kparam');
+    // A name starting with "k": the Kelvin sign (U+212A) lowercases to it.
+    const name = packageName('kparam');
+    await publishPackage(user.token, name, '1.0.0');
+    const url = `/packages/${name}/1.0.0/download`;
+    await (await call(url)).arrayBuffer();
+    await until('the cache entry', () => caches.default.match(`${API}${url}`));
+    await waitForPending(name, 1);
+
+    const bad: [string, string][] = [
+      [`x1%2F..%2F${name}`, '1.0.0'],
+      [`${name}%2F..%2F${name}`, '1.0.0'],
+      [`%2E%2E%2F${name}`, '1.0.0'],
+      [`%E2%84%AA${name.slice(1)}`, '1.0.0'],
+      [`${name}%00`, '1.0.0'],
+      [name.replace('-', '--').toUpperCase(), '1.0.0'],
+      [`a${'b'.repeat(64)}`, '1.0.0'],
+      [name, '1.0.0%2F..%2F1.0.0'],
+      [name, 'v1.0.0'],
+      [name, '01.0.0'],
+      [name, '1.0'],
+      [name, `1.0.0-${'a'.repeat(64)}`],
+    ];
+    for (const [rawName, rawVersion] of bad) {
+      const path = `/packages/${rawName}/${rawVersion}/download`;
+      const res = await callJson(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error, path).toBe('invalid_request');
+      expect(await caches.default.match(`${API}${path}`), path).toBeUndefined();
+    }
+    // Give any count the coalescing window to reach its counter: none may.
+    await new Promise((r) => setTimeout(r, COALESCE_MS * 2));
+    const counts = await countsOf(name);
+    expect(total(counts.pending) + total(counts.inFlight)).toBe(1);
+    const stray = await countsOf(`x1/../${name}`);
+    expect(total(stray.pending) + total(stray.inFlight)).toBe(0);
   });
 });
 

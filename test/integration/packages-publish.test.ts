@@ -4,12 +4,14 @@
 import { env } from 'cloudflare:test';
 import { packTar, type TarEntry } from 'modern-tar';
 import { describe, expect, it } from 'vitest';
-import { callJson } from '../helpers/client';
+import { call, callJson } from '../helpers/client';
 import { createUser, type TestUser } from '../helpers/factories';
 import {
   gzip,
+  type Metadata,
   makeTarball,
   metadataFor,
+  multipartBody,
   packageName,
   publishPackage,
   publishRaw,
@@ -18,6 +20,7 @@ import {
   tarDir,
   tarFile,
 } from '../helpers/packages';
+import { expectRefusal } from '../helpers/rate-limit';
 import { gnuLong, pax, entry as rawEntry, rawTarball } from '../helpers/raw-tar';
 
 const r2KeyOf = (checksum: string) => `tarballs/sha256/${checksum.slice(7)}.tar.gz`;
@@ -610,6 +613,117 @@ describe('authorisation', () => {
     const res = await publishRaw(stranger.token, metadataFor(name, '1.1.0'), tarball);
     await expectRefused(res, 403, stranger, name, { ownedBefore: [], tarball });
     expect((await callJson(`/packages/${name}`)).body.versions).toEqual(['1.0.0']);
+  });
+});
+
+describe('refusals decided by the metadata part', () => {
+  const encoder = new TextEncoder();
+  const TARBALL_BYTES = 48 * 1024 * 1024;
+
+  /** Every object key in the bucket (the tests' bucket is small). */
+  async function bucketKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await env.TARBALLS.list({ cursor });
+      keys.push(...page.objects.map((o) => o.key));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    return keys.sort();
+  }
+
+  /**
+   * A publish as the CLI orders it, metadata first, whose tarball part then
+   * runs to 48 MiB (under the cap), counting how much of it the server pulls.
+   */
+  function meteredPublish(token: string, metadata: Metadata) {
+    const boundary = `metered${crypto.randomUUID().replaceAll('-', '')}`;
+    const head = encoder.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n${JSON.stringify(metadata)}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="tarball"; filename="${metadata.name}-${metadata.version}.tar.gz"\r\n\r\n`,
+    );
+    const chunk = new Uint8Array(64 * 1024);
+    const meter = { pulled: 0 };
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        ctl.enqueue(head);
+      },
+      pull(ctl) {
+        if (meter.pulled >= TARBALL_BYTES) {
+          ctl.enqueue(encoder.encode(`\r\n--${boundary}--\r\n`));
+          ctl.close();
+          return;
+        }
+        meter.pulled += chunk.byteLength;
+        ctl.enqueue(chunk);
+      },
+    });
+    const res = callJson('/packages/publish', {
+      token,
+      body,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    return { res, meter };
+  }
+
+  /** Uses up the user's new-name allowance (10 an hour) directly on their limiter. */
+  async function exhaustNewNames(user: TestUser) {
+    const limiter = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`new-package:${user.userId}`));
+    for (let i = 0; i < 10; i++) await limiter.take(10);
+  }
+
+  it('over the new-name limit: 429 before the upload, R2 holds nothing new', async () => {
+    const user = await createUser('overlimit');
+    await exhaustNewNames(user);
+    const name = packageName('overlimit');
+    const tarball = await makeTarball(name, '1.0.0');
+    const before = await bucketKeys();
+    const { body, contentType } = multipartBody(metadataFor(name, '1.0.0'), tarball);
+    const res = await call('/packages/publish', {
+      method: 'POST',
+      token: user.token,
+      body,
+      headers: { 'content-type': contentType },
+    });
+    const refusal = await expectRefusal(res, 10);
+    expect(refusal.message).toMatch(/new package/i);
+    expect(await bucketKeys()).toEqual(before);
+    expect(await env.TARBALLS.head(r2KeyOf(await sha256(tarball)))).toBeNull();
+    expect((await callJson(`/packages/${name}`)).status).toBe(404);
+  });
+
+  it('over the new-name limit: the body stops being read after the metadata part', async () => {
+    const user = await createUser('overlimit');
+    await exhaustNewNames(user);
+    const name = packageName('overlimit');
+    const before = await bucketKeys();
+    const { res, meter } = meteredPublish(user.token, metadataFor(name, '1.0.0'));
+    expect((await res).status).toBe(429);
+    expect(meter.pulled).toBeLessThan(4 * 1024 * 1024);
+    expect(await bucketKeys()).toEqual(before);
+  });
+
+  it('not an owner or maintainer: 403, the body stops being read, R2 holds nothing new', async () => {
+    const owner = await createUser('owner');
+    const name = packageName('guarded');
+    await publishPackage(owner.token, name, '1.0.0');
+    const stranger = await createUser('stranger');
+    const before = await bucketKeys();
+    const { res, meter } = meteredPublish(stranger.token, metadataFor(name, '1.1.0'));
+    const refused = await res;
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    expect(refused.body.error).toBe('permission_denied');
+    expect(meter.pulled).toBeLessThan(4 * 1024 * 1024);
+    expect(await bucketKeys()).toEqual(before);
+    expect((await callJson(`/packages/${name}`)).body.versions).toEqual(['1.0.0']);
+  });
+
+  it('new versions of an existing package are not held back by an exhausted new-name limit', async () => {
+    const user = await createUser('versions');
+    const name = packageName('versions');
+    await publishPackage(user.token, name, '1.0.0');
+    await exhaustNewNames(user);
+    await publishPackage(user.token, name, '1.1.0');
   });
 });
 

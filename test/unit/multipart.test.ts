@@ -99,6 +99,46 @@ describe('readMultipart', () => {
   });
 });
 
+describe('readMultipart part-end hook', () => {
+  it('sees each part whole, in order, before more of the body is pulled', async () => {
+    const seen: [string, number][] = [];
+    const parts = await readMultipart(streamOf(body('XYZ'), 7), 'XYZ', undefined, (part) => {
+      seen.push([part.name, part.size]);
+    });
+    expect(seen).toEqual([
+      ['metadata', 12],
+      ['tarball', binary.byteLength],
+    ]);
+    expect(parts.map((p) => p.name)).toEqual(['metadata', 'tarball']);
+  });
+
+  it('stops reading and cancels the body when the hook throws, rethrowing its error', async () => {
+    const head = enc.encode('--b\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n{}\r\n--b\r\n');
+    let pulls = 0;
+    let cancelled: unknown;
+    const endless = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        ctl.enqueue(head);
+      },
+      pull(ctl) {
+        pulls += 1;
+        ctl.enqueue(new Uint8Array(1024));
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const refusal = new Error('doomed');
+    await expect(
+      readMultipart(endless, 'b', undefined, (part) => {
+        if (part.name === 'metadata') throw refusal;
+      }),
+    ).rejects.toBe(refusal);
+    expect(cancelled).toBe(refusal);
+    expect(pulls).toBeLessThan(3);
+  });
+});
+
 describe('boundaryOf', () => {
   it.each([
     ['multipart/form-data; boundary=abc', 'abc'],
