@@ -2,11 +2,12 @@
 // record, and the owners-only read of a package's trail (one statement).
 import { sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client';
+import { iso } from '../db/fragments';
 import { auditLog } from '../db/schema';
 import type { AuthContext } from '../env';
-import { forbidden, notFound } from '../errors';
+import { forbidden } from '../errors';
 import { tokenAllows } from '../lib/token-rules';
-import { iso } from './packages';
+import { callerRole, requireRole } from './access';
 
 export type AuditAction =
   | 'publish'
@@ -67,7 +68,7 @@ export async function listAudit(
     throw forbidden(`This token may not read the audit trail of "${name}": it needs the "owners" scope for it.`);
   const result = await db.execute<AuditRow>(sql`
     select
-      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      ${callerRole(actor.userId)} as role,
       coalesce((
         select json_agg(json_build_object(
           'id', a.id, 'action', a.action, 'version', coalesce(a.version, ''),
@@ -81,8 +82,5 @@ export async function listAudit(
       ), '[]'::json) as entries
     from packages p
     where p.name = ${name}`);
-  const row = result.rows[0];
-  if (!row) throw notFound(`No package named "${name}".`);
-  if (row.role !== 'owner') throw forbidden(`Only owners of "${name}" can read its audit trail.`);
-  return row.entries;
+  return requireRole(name, result.rows[0], 'owner', 'read its audit trail').entries;
 }

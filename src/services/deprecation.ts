@@ -6,10 +6,9 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { packages } from '../db/schema';
 import type { AuthContext } from '../env';
-import { forbidden, notFound } from '../errors';
+import { lockAs } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
-import { lockPackage, roleOf } from './packages';
 
 export interface Deprecation {
   message: string;
@@ -24,11 +23,7 @@ export function setDeprecation(
   message: string | null,
 ): Promise<Deprecation | null> {
   return db.transaction(async (tx) => {
-    const pkg = await lockPackage(tx, name);
-    if (!pkg) throw notFound(`No package named "${name}".`);
-    if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') {
-      throw forbidden(`Only owners of "${name}" can ${message === null ? 'undeprecate' : 'deprecate'} it.`);
-    }
+    const pkg = await lockAs(tx, name, actor, 'owner', message === null ? 'undeprecate it' : 'deprecate it');
     const [current] = await tx
       .select({ message: packages.deprecationMessage, deprecatedAt: packages.deprecatedAt })
       .from(packages)

@@ -5,11 +5,12 @@
 // (not listed, not acceptable); a new invite replaces them.
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Database, Queryable, Tx } from '../db/client';
+import { iso } from '../db/fragments';
 import { type OwnerRole, packageInvitations, packageOwners, packages } from '../db/schema';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
+import { callerRole, lockAs, lockPackage, requireRole } from './access';
 import { writeAudit } from './audit';
-import { iso, lockForOwner, lockPackage } from './packages';
 
 export const INVITATION_TTL_DAYS = 30;
 
@@ -87,7 +88,7 @@ type PackageInvitationsRow = {
 export async function listPackageInvitations(db: Queryable, name: string, actor: AuthContext) {
   const result = await db.execute<PackageInvitationsRow>(sql`
     select
-      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      ${callerRole(actor.userId)} as role,
       coalesce((
         select json_agg(json_build_object(
           'invitation_id', i.id, 'username', u.username, 'role', i.role,
@@ -101,10 +102,7 @@ export async function listPackageInvitations(db: Queryable, name: string, actor:
       ), '[]'::json) as invitations
     from packages p
     where p.name = ${name}`);
-  const row = result.rows[0];
-  if (!row) throw notFound(`No package named "${name}".`);
-  if (row.role !== 'owner') throw forbidden(`Only owners of "${name}" can see its invitations.`);
-  return row.invitations;
+  return requireRole(name, result.rows[0], 'owner', 'see its invitations').invitations;
 }
 
 type MyInvitationsRow = {
@@ -136,7 +134,7 @@ export async function listMyInvitations(db: Queryable, userId: string) {
 /** Withdraws a live invitation of `name`; owners only. */
 export function cancelInvitation(db: Database, actor: AuthContext, name: string, invitationId: string) {
   return db.transaction(async (tx) => {
-    const pkg = await lockForOwner(tx, name, actor, 'cancel its invitations');
+    const pkg = await lockAs(tx, name, actor, 'owner', 'cancel its invitations');
     if (!UUID.test(invitationId)) throw notFound(`"${name}" has no pending invitation with that id.`);
     const [row] = await tx
       .update(packageInvitations)

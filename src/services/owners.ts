@@ -5,12 +5,13 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
+import { iso } from '../db/fragments';
 import { type OwnerRole, packageOwners, users } from '../db/schema';
 import type { AuthContext } from '../env';
 import { conflict, forbidden, notFound } from '../errors';
+import { lockAs, roleOf } from './access';
 import { writeAudit } from './audit';
 import { cancelInvitationsFrom, createInvitation } from './invitations';
-import { iso, lockForOwner, roleOf } from './packages';
 
 type OwnersRow = {
   owners: { username: string; user_id: string; role: OwnerRole; added_at: string }[];
@@ -66,7 +67,7 @@ export async function addOwner(
 ): Promise<MemberChange> {
   try {
     return await db.transaction(async (tx) => {
-      const pkg = await lockForOwner(tx, name, actor, 'change its owners');
+      const pkg = await lockAs(tx, name, actor, 'owner', 'change its owners');
       const user = await findUser(tx, username);
       const previous = await roleOf(tx, pkg.id, user.id);
       if (!previous) {
@@ -100,7 +101,7 @@ export async function addOwner(
 
 export function removeOwner(db: Database, actor: AuthContext, name: string, username: string) {
   return db.transaction(async (tx) => {
-    const pkg = await lockForOwner(tx, name, actor, 'change its owners');
+    const pkg = await lockAs(tx, name, actor, 'owner', 'change its owners');
     const user = await findUser(tx, username);
     const role = await roleOf(tx, pkg.id, user.id);
     if (!role) throw notFound(`"${username}" is not an owner or maintainer of "${name}".`);

@@ -3,15 +3,14 @@
 // package-level metadata in step with the latest version.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable, Tx } from '../db/client';
-import { packageOwners, packages, versions } from '../db/schema';
+import { iso } from '../db/fragments';
+import { packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
-import { forbidden, notFound } from '../errors';
+import { notFound } from '../errors';
 import { latestVersion } from '../lib/versions';
+import { lockAs } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
-
-export const iso = (column: string) =>
-  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 export type PackageRow = {
   id: string;
@@ -110,45 +109,6 @@ export async function findTarball(db: Queryable, name: string, version: string) 
 }
 
 /**
- * Locks the package row for the rest of the transaction: writes to one package
- * (publish, yank, owner changes) are serialised, so `latest_version` computed
- * in TypeScript and the "last owner" rule cannot race.
- */
-export async function lockPackage(tx: Tx, name: string) {
-  const [row] = await tx
-    .select({ id: packages.id, name: packages.name })
-    .from(packages)
-    .where(eq(packages.name, name))
-    .for('update');
-  return row;
-}
-
-export async function roleOf(tx: Queryable, packageId: string, userId: string) {
-  const [row] = await tx
-    .select({ role: packageOwners.role })
-    .from(packageOwners)
-    .where(and(eq(packageOwners.packageId, packageId), eq(packageOwners.userId, userId)));
-  return row?.role;
-}
-
-/** Locks the package and checks the caller may publish or yank it (owner or maintainer). */
-export async function lockForMaintainer(tx: Tx, name: string, actor: AuthContext) {
-  const pkg = await lockPackage(tx, name);
-  if (!pkg) throw notFound(`No package named "${name}".`);
-  const role = await roleOf(tx, pkg.id, actor.userId);
-  if (!role) throw forbidden(`You are not an owner or maintainer of "${name}".`);
-  return { ...pkg, role };
-}
-
-/** Locks the package and checks the caller is one of its owners (`what` completes "Only owners of x can ..."). */
-export async function lockForOwner(tx: Tx, name: string, actor: AuthContext, what: string) {
-  const pkg = await lockPackage(tx, name);
-  if (!pkg) throw notFound(`No package named "${name}".`);
-  if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') throw forbidden(`Only owners of "${name}" can ${what}.`);
-  return pkg;
-}
-
-/**
  * Recomputes `latest_version` with semver and mirrors the latest version's
  * metadata onto the package row. Call inside the transaction that changed a
  * version, after lockPackage.
@@ -179,7 +139,7 @@ export async function refreshLatest(tx: Tx, packageId: string): Promise<string |
  */
 export function setYanked(db: Database, actor: AuthContext, name: string, version: string, yanked: boolean) {
   return db.transaction(async (tx) => {
-    const pkg = await lockForMaintainer(tx, name, actor);
+    const pkg = await lockAs(tx, name, actor, 'maintainer', 'yank it');
     const [before] = await tx
       .select({ yanked: versions.yanked, yankedAt: versions.yankedAt })
       .from(versions)

@@ -9,15 +9,16 @@ import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
-import { ApiError, conflict, forbidden } from '../errors';
+import { ApiError, conflict } from '../errors';
 import { checkDependenciesMatch, checkManifestMatches, ManifestError, parseRavenToml } from '../lib/manifest';
 import { canonicalName } from '../lib/package-name';
 import { checksumOf, inspectTarball, TarballError, type TarballLimits } from '../lib/tarball';
 import { isPrerelease } from '../lib/versions';
 import type { PublishMetadata } from '../schemas/packages';
+import { callerRole, hasRole, lockPackage, notAllowed } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
-import { lockPackage, refreshLatest, roleOf } from './packages';
+import { refreshLatest } from './packages';
 import { recordUploadIntent, settleUploadIntent } from './uploads';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
@@ -90,14 +91,14 @@ export async function precheckPublish(
 ): Promise<{ packageExists: boolean }> {
   const result = await db.read.execute<{ name: string; role: string | null; taken: boolean }>(sql`
     select p.name,
-      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      ${callerRole(actor.userId)} as role,
       exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken
     from packages p
     where p.canonical_name = ${canonicalName(meta.name)}`);
   const row = result.rows[0];
   if (!row) return { packageExists: false };
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
-  if (!row.role) throw notMaintainer(meta.name);
+  if (!hasRole(row.role, 'maintainer')) throw notMaintainer(meta.name);
   if (row.taken) throw versionExists(meta.name, meta.version);
   return { packageExists: true };
 }
@@ -137,14 +138,14 @@ export async function publish(
       // First, before the package lock that serialises publishes of one package:
       // it only touches this upload's intent row, and rolls back with the rest.
       await settleUploadIntent(tx, r2Key);
-      let pkg = await lockPackage(tx, meta.name);
+      let pkg = await lockPackage(tx, meta.name, actor.userId);
       if (!pkg) {
         // No row to lock yet: first publishes of one name (or of lookalikes) queue
         // here instead, so one creates the package and is charged the new-name
         // limit, and the rest find it. Otherwise every racer was charged, and a
         // burst of retries for one new name used up the user's hourly quota.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${canonicalName(meta.name)}))`);
-        pkg = await lockPackage(tx, meta.name);
+        pkg = await lockPackage(tx, meta.name, actor.userId);
       }
       let created = false;
       if (!pkg) {
@@ -152,11 +153,11 @@ export async function publish(
         [pkg] = await tx
           .insert(packages)
           .values({ name: meta.name, canonicalName: canonicalName(meta.name), ...fields })
-          .returning({ id: packages.id, name: packages.name });
+          .returning({ id: packages.id, name: packages.name, role: sql<'owner'>`'owner'` });
         if (!pkg) throw new Error('package insert returned nothing');
         await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });
         created = true;
-      } else if (!(await roleOf(tx, pkg.id, actor.userId))) {
+      } else if (!hasRole(pkg.role, 'maintainer')) {
         throw notMaintainer(meta.name);
       }
 
@@ -215,7 +216,7 @@ export async function publish(
   }
 }
 
-const notMaintainer = (name: string) => forbidden(`You are not an owner or maintainer of "${name}".`);
+const notMaintainer = (name: string) => notAllowed(name, 'maintainer', 'publish it');
 
 const lookalike = (name: string, existing: string) =>
   conflict(`The name "${name}" is too similar to the existing package "${existing}".`, { existing });

@@ -4,7 +4,7 @@
 // statement each; every list is bounded, so nothing grows with the registry.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
-import { iso } from './packages';
+import { iso } from '../db/fragments';
 import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 

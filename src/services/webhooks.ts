@@ -4,22 +4,22 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
+import { iso } from '../db/fragments';
 import { webhooks } from '../db/schema';
 import type { AuthContext } from '../env';
-import { conflict, forbidden, invalid, notFound } from '../errors';
+import { conflict, invalid, notFound } from '../errors';
 import { generateWebhookSecret, sealSecret } from '../lib/webhook-crypto';
 import { checkWebhookUrl, type UrlPolicy } from '../lib/webhook-url';
+import { callerRole, lockAs, requireRole } from './access';
 import { writeAudit } from './audit';
 import type { WebhookEventName } from './events';
-import { iso, lockPackage, roleOf } from './packages';
 
 /** Each webhook multiplies every event; a bound keeps one package from fanning out without limit. */
 export const MAX_WEBHOOKS_PER_PACKAGE = 10;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const ownersOnly = (name: string) => forbidden(`Only owners of "${name}" can manage its webhooks.`);
-const noPackage = (name: string) => notFound(`No package named "${name}".`);
+const MANAGE = 'manage its webhooks';
 const noWebhook = (name: string) => notFound(`"${name}" has no such webhook.`);
 
 export interface WebhookView {
@@ -37,17 +37,14 @@ const webhookJson = sql`json_build_object(
 export async function listWebhooks(db: Queryable, name: string, actor: AuthContext): Promise<WebhookView[]> {
   const result = await db.execute<{ role: string | null; webhooks: WebhookView[] }>(sql`
     select
-      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      ${callerRole(actor.userId)} as role,
       coalesce((
         select json_agg(${webhookJson} order by w.created_at, w.id)
         from webhooks w left join users u on u.id = w.created_by
         where w.package_id = p.id
       ), '[]'::json) as webhooks
     from packages p where p.name = ${name}`);
-  const row = result.rows[0];
-  if (!row) throw noPackage(name);
-  if (row.role !== 'owner') throw ownersOnly(name);
-  return row.webhooks;
+  return requireRole(name, result.rows[0], 'owner', MANAGE).webhooks;
 }
 
 export interface CreateWebhookInput {
@@ -71,9 +68,7 @@ export async function createWebhook(
   try {
     return await db.transaction(async (tx) => {
       // Locked so the per-package bound holds under concurrent creates.
-      const pkg = await lockPackage(tx, name);
-      if (!pkg) throw noPackage(name);
-      if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') throw ownersOnly(name);
+      const pkg = await lockAs(tx, name, actor, 'owner', MANAGE);
       const [existing] = await tx.select({ n: count() }).from(webhooks).where(eq(webhooks.packageId, pkg.id));
       if ((existing?.n ?? 0) >= MAX_WEBHOOKS_PER_PACKAGE) {
         throw conflict(`"${name}" already has ${MAX_WEBHOOKS_PER_PACKAGE} webhooks; delete one first.`);
@@ -116,9 +111,7 @@ export async function createWebhook(
 export async function deleteWebhook(db: Database, actor: AuthContext, name: string, webhookId: string): Promise<void> {
   if (!UUID.test(webhookId)) throw noWebhook(name);
   await db.transaction(async (tx) => {
-    const pkg = await lockPackage(tx, name);
-    if (!pkg) throw noPackage(name);
-    if ((await roleOf(tx, pkg.id, actor.userId)) !== 'owner') throw ownersOnly(name);
+    const pkg = await lockAs(tx, name, actor, 'owner', MANAGE);
     const deleted = await tx
       .delete(webhooks)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.packageId, pkg.id)))
@@ -154,7 +147,7 @@ export async function listDeliveries(
   if (!UUID.test(webhookId)) throw noWebhook(name);
   const result = await db.execute<{ role: string | null; found: boolean; deliveries: DeliveryView[] }>(sql`
     select
-      (select o.role from package_owners o where o.package_id = p.id and o.user_id = ${actor.userId}) as role,
+      ${callerRole(actor.userId)} as role,
       exists (select 1 from webhooks w where w.id = ${webhookId} and w.package_id = p.id) as found,
       coalesce((
         select json_agg(json_build_object(
@@ -176,9 +169,7 @@ export async function listDeliveries(
         ) d join webhook_events e on e.id = d.event_id
       ), '[]'::json) as deliveries
     from packages p where p.name = ${name}`);
-  const row = result.rows[0];
-  if (!row) throw noPackage(name);
-  if (row.role !== 'owner') throw ownersOnly(name);
+  const row = requireRole(name, result.rows[0], 'owner', MANAGE);
   if (!row.found) throw noWebhook(name);
   return row.deliveries;
 }
