@@ -3,7 +3,8 @@
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from './config';
 import { isInvalidTextError } from './db/errors';
-import { ApiError, describeError, invalid, notFound, renderError } from './errors';
+import { ApiError, invalid, notFound, renderError } from './errors';
+import { log } from './lib/log';
 import { bearer, refuseBadToken } from './middleware/auth';
 import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
@@ -88,7 +89,7 @@ export function createApp() {
     }
     // Already logged once per isolate by src/config.ts; a line per request would bury it.
     if (err instanceof ConfigError) return renderError(c, err, requestId);
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled', request_id: requestId, ...describeError(err) }));
+    log.error('unhandled', err, { request_id: requestId });
     return renderError(c, err, requestId);
   });
   return app;

@@ -5,6 +5,7 @@
 //
 // Node scripts (scripts/lib/stack.ts) check the same rules before starting wrangler.
 import { z } from 'zod';
+import { log } from './lib/log';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -97,7 +98,7 @@ const logged = new Set<string>();
 function configError(message: string): ConfigError {
   if (!logged.has(message)) {
     logged.add(message);
-    console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration', error: message }));
+    log.error('invalid configuration', undefined, { error: message });
   }
   return new ConfigError(message);
 }

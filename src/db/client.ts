@@ -12,6 +12,7 @@ import { neon, neonConfig, Pool } from '@neondatabase/serverless';
 import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
 import { drizzle as drizzleWs, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Config } from '../config';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -111,4 +112,17 @@ export function createDatabase(databaseUrl: string, wsProxy: string, options: Da
       await p?.end();
     },
   };
+}
+
+/**
+ * The one way the Worker opens its database: per request (middleware), per
+ * batch (queue consumer, cron, download counter). Close it when done.
+ */
+export function databaseFor(
+  config: Pick<Config, 'DATABASE_URL' | 'WS_PROXY' | 'DB_HTTP_READS' | 'NEON_HTTP_ENDPOINT'>,
+): Database {
+  return createDatabase(config.DATABASE_URL, config.WS_PROXY, {
+    httpReads: config.DB_HTTP_READS,
+    httpEndpoint: config.NEON_HTTP_ENDPOINT,
+  });
 }

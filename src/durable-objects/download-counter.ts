@@ -10,8 +10,9 @@
 // arriving meanwhile go to `pending`, never into an in-flight batch.
 import { DurableObject } from 'cloudflare:workers';
 import { loadConfig } from '../config';
-import { createDatabase } from '../db/client';
+import { databaseFor } from '../db/client';
 import { utcDay } from '../lib/etag';
+import { log } from '../lib/log';
 import { applyFlush, type PendingCount } from '../services/downloads';
 
 /** How long counts gather before a flush: one database transaction per package per interval at most. */
@@ -104,7 +105,7 @@ export class DownloadCounter extends DurableObject<Env> {
     const batch = this.prepareBatch();
     if (!batch) return false;
     const config = loadConfig(this.env);
-    const db = createDatabase(config.DATABASE_URL, config.WS_PROXY);
+    const db = databaseFor(config);
     try {
       await applyFlush(db, batch.flushId, batch.rows);
     } finally {
@@ -126,9 +127,7 @@ export class DownloadCounter extends DurableObject<Env> {
       // alarm after a few retries, and these counts must eventually land.
       this.failures += 1;
       const delay = Math.min(FLUSH_DELAY_MS * 2 ** this.failures, MAX_RETRY_DELAY_MS);
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'download flush failed', retry_in_ms: delay, error: String(err) }),
-      );
+      log.error('download flush failed', err, { retry_in_ms: delay });
       await this.ctx.storage.setAlarm(Date.now() + delay);
     }
   }

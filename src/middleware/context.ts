@@ -3,8 +3,9 @@
 // route pattern is logged, not the URL, and no headers or bodies.
 import { createMiddleware } from 'hono/factory';
 import { loadConfig } from '../config';
-import { createDatabase } from '../db/client';
+import { databaseFor } from '../db/client';
 import type { AppEnv } from '../env';
+import { log } from '../lib/log';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 // Hono's c.json() says bare `application/json`; API.md's ground rules spell out the charset.
@@ -18,10 +19,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set('auth', undefined);
   const config = loadConfig(c.env);
   c.set('config', config);
-  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
-    httpReads: config.DB_HTTP_READS,
-    httpEndpoint: config.NEON_HTTP_ENDPOINT,
-  });
+  const db = databaseFor(config);
   c.set('db', db);
   try {
     await next();
@@ -29,17 +27,13 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     c.header('X-Request-Id', requestId);
     if (c.res.headers.get('content-type') === 'application/json') c.header('Content-Type', JSON_TYPE);
     c.executionCtx.waitUntil(db.close().catch(() => {}));
-    console.log(
-      JSON.stringify({
-        level: 'info',
-        msg: 'request',
-        request_id: requestId,
-        method: c.req.method,
-        route: c.req.routePath,
-        status: c.res.status,
-        duration_ms: Date.now() - started,
-        user_id: c.get('auth')?.userId,
-      }),
-    );
+    log.info('request', {
+      request_id: requestId,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+      user_id: c.get('auth')?.userId,
+    });
   }
 });

@@ -5,9 +5,9 @@
 // sweeper's.
 import { createMiddleware } from 'hono/factory';
 import type { Config } from '../config';
-import { createDatabase } from '../db/client';
+import { databaseFor } from '../db/client';
 import type { AppEnv } from '../env';
-import { describeError } from '../errors';
+import { log } from '../lib/log';
 import { dispatchEvents } from '../services/events';
 
 export const dispatchEventsAfterWrite = createMiddleware<AppEnv>(async (c, next) => {
@@ -19,16 +19,11 @@ export const dispatchEventsAfterWrite = createMiddleware<AppEnv>(async (c, next)
 
 async function dispatchForActor(env: Env, config: Config, actorId: string): Promise<void> {
   // The request's own database handle is closed once the response is sent.
-  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
-    httpReads: config.DB_HTTP_READS,
-    httpEndpoint: config.NEON_HTTP_ENDPOINT,
-  });
+  const db = databaseFor(config);
   try {
     await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { actorId }, config.WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR);
   } catch (err) {
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'webhook dispatch failed; the sweeper will retry', ...describeError(err) }),
-    );
+    log.error('webhook dispatch failed; the sweeper will retry', err);
   } finally {
     await db.close().catch(() => {});
   }

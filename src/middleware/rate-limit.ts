@@ -28,6 +28,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { ApiError, unauthenticated } from '../errors';
+import { log } from '../lib/log';
 import { type Bucket, bucketKeys, loginBuckets, newPackageBucket, requestBucket } from '../lib/rate-limit-rules';
 import { tightestOf, type Verdict } from '../lib/rate-limit-window';
 
@@ -224,14 +225,9 @@ function logFailure(c: AnyContext, bucket: string, policy: 'open' | 'closed', er
   const state = stateOf(c);
   if (state.failureLogged) return;
   state.failureLogged = true;
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: 'rate limiter unreachable',
-      request_id: c.get('requestId'),
-      bucket,
-      policy: policy === 'open' ? 'served (fail open)' : 'refused (fail closed)',
-      error: String(err),
-    }),
-  );
+  log.error('rate limiter unreachable', err, {
+    request_id: c.get('requestId'),
+    bucket,
+    policy: policy === 'open' ? 'served (fail open)' : 'refused (fail closed)',
+  });
 }

@@ -2,8 +2,8 @@
 // the message, holds the state (attempts, lease, outcome), so duplicate or
 // replayed messages are harmless; the message only says "look at this one now".
 import { loadConfig } from '../config';
-import { createDatabase } from '../db/client';
-import { describeError } from '../errors';
+import { databaseFor } from '../db/client';
+import { log } from '../lib/log';
 import { deliver } from '../services/deliveries';
 import type { DeliveryMessage } from '../services/events';
 
@@ -16,10 +16,7 @@ function deliveryIdOf(body: unknown): string | undefined {
 
 export async function handleWebhookBatch(batch: MessageBatch, env: Env): Promise<void> {
   const config = loadConfig(env);
-  const db = createDatabase(config.DATABASE_URL, config.WS_PROXY, {
-    httpReads: config.DB_HTTP_READS,
-    httpEndpoint: config.NEON_HTTP_ENDPOINT,
-  });
+  const db = databaseFor(config);
   try {
     await Promise.all(
       batch.messages.map(async (message) => {
@@ -35,9 +32,7 @@ export async function handleWebhookBatch(batch: MessageBatch, env: Env): Promise
           else message.retry({ delaySeconds: result.retryInSeconds });
         } catch (err) {
           // The database failed, not the target: let the queue bring it back (retry_delay).
-          console.error(
-            JSON.stringify({ level: 'error', msg: 'webhook delivery failed', delivery_id: id, ...describeError(err) }),
-          );
+          log.error('webhook delivery failed', err, { delivery_id: id });
           message.retry();
         }
       }),

@@ -9,7 +9,8 @@
 //     retention (src/services/downloads.ts). Both are bounded batches on
 //     indexed columns, so a run costs the same however large the registry is.
 import { loadConfig } from '../config';
-import { createDatabase } from '../db/client';
+import { databaseFor } from '../db/client';
+import { log } from '../lib/log';
 import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
@@ -29,14 +30,6 @@ export interface StorageSweepResult {
 /** Dispatch batches are bounded; a backlog drains over several passes within one run. */
 const MAX_PASSES = 10;
 
-function openDatabase(env: Env) {
-  const config = loadConfig(env);
-  return createDatabase(config.DATABASE_URL, config.WS_PROXY, {
-    httpReads: config.DB_HTTP_READS,
-    httpEndpoint: config.NEON_HTTP_ENDPOINT,
-  });
-}
-
 /** The scheduled handler: both jobs; the first failure is rethrown once both have run. */
 export async function sweep(env: Env, scheduledTime = Date.now()): Promise<void> {
   const results = await Promise.allSettled([sweepWebhookOutbox(env, scheduledTime), sweepStorage(env)]);
@@ -45,7 +38,7 @@ export async function sweep(env: Env, scheduledTime = Date.now()): Promise<void>
 
 export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): Promise<SweepResult> {
   const config = loadConfig(env);
-  const db = openDatabase(env);
+  const db = databaseFor(loadConfig(env));
   try {
     let dispatched = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -64,7 +57,7 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.read) : 0;
     const result = { dispatched, resent: stale.length, pruned };
     if (dispatched + stale.length + pruned > 0) {
-      console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', ...result }));
+      log.info('webhook outbox swept', { ...result });
     }
     return result;
   } finally {
@@ -77,13 +70,12 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
  * package every 30 seconds, more than an hourly batch could keep up with.
  */
 export async function sweepStorage(env: Env): Promise<StorageSweepResult> {
-  const db = openDatabase(env);
+  const db = databaseFor(loadConfig(env));
   try {
     const orphanBlobs = await sweepOrphanBlobs(db, env.TARBALLS);
     const flushesPruned = await pruneFlushes(db.read);
     const result = { orphanBlobs, flushesPruned };
-    if (orphanBlobs + flushesPruned > 0)
-      console.log(JSON.stringify({ level: 'info', msg: 'storage swept', ...result }));
+    if (orphanBlobs + flushesPruned > 0) log.info('storage swept', { ...result });
     return result;
   } finally {
     await db.close();

@@ -2,6 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
 import { etagFor, ifNoneMatchHits } from '../lib/etag';
+import { log } from '../lib/log';
 import { currentUser, requireAuth } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -147,7 +148,7 @@ export const readRoutes = createRouter()
     const [forClient, forCache] = object.body.tee();
     c.executionCtx.waitUntil(
       cache.put(cacheKey, new Response(forCache, { headers })).catch((err: unknown) => {
-        console.error(JSON.stringify({ level: 'error', msg: 'edge cache put failed', error: String(err) }));
+        log.error('edge cache put failed', err);
       }),
     );
     countDownload(c.env, c.executionCtx, name, version);

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/client';
 import { downloadFlushes } from '../db/schema';
+import { log } from '../lib/log';
 
 export type PendingCount = {
   name: string;
@@ -54,9 +55,7 @@ async function handOver(env: Env, name: string): Promise<void> {
   await Promise.all(
     [...versions].map(([version, count]) =>
       counter.add(name, version, count).catch((err: unknown) => {
-        console.error(
-          JSON.stringify({ level: 'error', msg: 'downloads not counted', name, version, count, error: String(err) }),
-        );
+        log.error('downloads not counted', err, { name, version, count });
       }),
     ),
   );

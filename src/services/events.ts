@@ -13,6 +13,7 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client';
 import type { AuthContext } from '../env';
+import { log } from '../lib/log';
 
 export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
@@ -140,15 +141,11 @@ export async function dispatchEvents(
   const droppedPackages = row?.dropped_packages ?? [];
   await enqueueDeliveries(queue, ids);
   if (droppedPackages.length > 0) {
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        msg: 'webhook events over the per-package limit dropped',
-        limit_per_hour: perPackagePerHour,
-        dropped: Number(row?.dropped ?? 0),
-        package_ids: droppedPackages,
-      }),
-    );
+    log.warn('webhook events over the per-package limit dropped', {
+      limit_per_hour: perPackagePerHour,
+      dropped: Number(row?.dropped ?? 0),
+      package_ids: droppedPackages,
+    });
   }
   return { events: Number(row?.events ?? 0), deliveries: ids.length, dropped: Number(row?.dropped ?? 0) };
 }

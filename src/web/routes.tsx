@@ -5,7 +5,8 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
-import { ApiError, describeError, notFound } from '../errors';
+import { ApiError, notFound } from '../errors';
+import { log } from '../lib/log';
 import { packageNameProblem } from '../lib/package-name';
 import { MAX_QUERY_LENGTH } from '../schemas/discovery';
 import { CATEGORIES, categoryPackages, isCategory } from '../services/categories';
@@ -43,7 +44,7 @@ export const webRoutes = new Hono<AppEnv>();
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError && err.status === 404) return renderNotFound(c, err.message);
   const requestId = c.get('requestId') ?? 'unknown';
-  console.error(JSON.stringify({ level: 'error', msg: 'page failed', request_id: requestId, ...describeError(err) }));
+  log.error('page failed', err, { request_id: requestId });
   return sendPage(c, <ErrorPage requestId={requestId} />, 'no-store', 500);
 });
 
