@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError, unauthenticated } from '../errors';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { limitLogin, noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { LoginBody, LoginReply, RefreshReply, RegisterBody, RegisterReply } from '../schemas/auth';
@@ -32,8 +32,7 @@ const refreshRoute = createRoute({
   tags: ['auth'],
   summary:
     'Swap the presented token for a fresh one (the old one is revoked); same kind, scopes and pattern; an API token keeps its expiry',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   responses: { 200: jsonResponse('New token', RefreshReply), ...errorResponses(401) },
 });
 

@@ -3,11 +3,11 @@
 // would otherwise be taken for a yank of version "deprecate".
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden } from '../errors';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import { DeprecateBody, DeprecatedReply, UndeprecatedReply } from '../schemas/deprecation';
 import { NameParam } from '../schemas/packages';
-import { DeprecateBody, DeprecatedReply, UndeprecatedReply } from '../schemas/webhooks';
 import { setDeprecation } from '../services/deprecation';
 import { tokenAllows } from '../services/tokens';
 
@@ -16,8 +16,7 @@ const deprecateRoute = createRoute({
   path: '/{name}/deprecate',
   tags: ['packages'],
   summary: 'Deprecate a package with a message (owners only); it stays installable',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam, body: jsonBody(DeprecateBody) },
   responses: { 200: jsonResponse('Deprecated', DeprecatedReply), ...errorResponses(400, 401, 403, 404) },
 });
@@ -27,8 +26,7 @@ const undeprecateRoute = createRoute({
   path: '/{name}/deprecate',
   tags: ['packages'],
   summary: 'Undo a deprecation (owners only)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Undeprecated', UndeprecatedReply), ...errorResponses(401, 403, 404) },
 });
@@ -36,7 +34,7 @@ const undeprecateRoute = createRoute({
 export const deprecationRoutes = createRouter()
   .openapi(deprecateRoute, async (c) => {
     const caller = currentUser(c);
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not deprecate "${name}".`);
     const { message } = c.req.valid('json');
     const now = await setDeprecation(c.var.db, caller, name, message);
@@ -45,7 +43,7 @@ export const deprecationRoutes = createRouter()
   })
   .openapi(undeprecateRoute, async (c) => {
     const caller = currentUser(c);
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not undeprecate "${name}".`);
     await setDeprecation(c.var.db, caller, name, null);
     return c.json({ name, deprecated: false as const }, 200);

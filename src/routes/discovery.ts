@@ -134,7 +134,7 @@ export const discoveryRoutes = createRouter()
     return c.json({ packages: value }, 200, cacheControl(maxAge));
   })
   .openapi(categoryRoute, async (c) => {
-    const category = c.req.valid('param').category.toLowerCase();
+    const category = c.req.valid('param').category;
     if (!isCategory(category)) throw notFound(`No category "${category}". Categories: ${CATEGORIES.join(', ')}.`);
     const { limit, offset } = c.req.valid('query');
     const page = await categoryPackages(c.var.db.read, { category, limit, offset });
@@ -148,7 +148,7 @@ export const discoveryRoutes = createRouter()
     return c.json(value, 200, cacheControl(maxAge));
   })
   .openapi(packageStatsRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const stats = await packageStats(c.var.db.read, name);
     if (!stats) throw notFound(`No package named "${name}".`);
     return c.json({ ...stats, updated_at: new Date().toISOString() }, 200);

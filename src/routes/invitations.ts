@@ -3,7 +3,7 @@
 // Accepting needs a token that may change owners of that package (scope and
 // pattern), like every other ownership change.
 import { createRoute } from '@hono/zod-openapi';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -20,8 +20,7 @@ const listRoute = createRoute({
   path: '/me/invitations',
   tags: ['owners'],
   summary: 'Your pending invitations to own or maintain packages',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   responses: { 200: jsonResponse('Your pending invitations', MyInvitationsReply), ...errorResponses(401) },
 });
 
@@ -30,8 +29,7 @@ const acceptRoute = createRoute({
   path: '/me/invitations/{invitation_id}/accept',
   tags: ['owners'],
   summary: 'Accept an invitation: you join the package with the invited role',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: InvitationIdParam },
   responses: { 200: jsonResponse('Joined', InvitationAcceptedReply), ...errorResponses(401, 403, 404) },
 });
@@ -41,8 +39,7 @@ const declineRoute = createRoute({
   path: '/me/invitations/{invitation_id}/decline',
   tags: ['owners'],
   summary: 'Decline an invitation',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: InvitationIdParam },
   responses: { 200: jsonResponse('Declined', InvitationDeclinedReply), ...errorResponses(401, 404) },
 });
@@ -54,13 +51,13 @@ export const invitationRoutes = createRouter()
   })
   .openapi(acceptRoute, async (c) => {
     const auth = currentUser(c);
-    const id = c.req.valid('param').invitation_id.toLowerCase();
+    const id = c.req.valid('param').invitation_id;
     const accepted = await acceptInvitation(c.var.db, auth, id, (name) => tokenAllows(auth, 'owners', name));
     return c.json({ package: accepted.package, role: accepted.role, added_at: accepted.addedAt.toISOString() }, 200);
   })
   .openapi(declineRoute, async (c) => {
     const auth = currentUser(c);
-    const id = c.req.valid('param').invitation_id.toLowerCase();
+    const id = c.req.valid('param').invitation_id;
     await declineInvitation(c.var.db, auth, id);
     return c.json({ invitation_id: id, declined: true as const }, 200);
   });

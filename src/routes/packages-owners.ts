@@ -3,7 +3,7 @@
 // /{name}/{version} so `owners`, `invitations` and `audit` are never read as versions.
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import {
@@ -41,8 +41,7 @@ const addRoute = createRoute({
   path: '/{name}/owners',
   tags: ['owners'],
   summary: "Invite an owner or maintainer (they join by accepting), or change a member's role at once (owners only)",
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam, body: jsonBody(AddOwnerBody) },
   responses: {
     200: jsonResponse("A member's role changed", OwnerAddedReply),
@@ -56,8 +55,7 @@ const invitationsRoute = createRoute({
   path: '/{name}/invitations',
   tags: ['owners'],
   summary: "A package's pending invitations (owners only)",
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Pending invitations', PackageInvitationsReply), ...errorResponses(401, 403, 404) },
 });
@@ -67,8 +65,7 @@ const cancelInvitationRoute = createRoute({
   path: '/{name}/invitations/{invitation_id}',
   tags: ['owners'],
   summary: 'Cancel a pending invitation (owners only)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: PackageInvitationParam },
   responses: { 200: jsonResponse('Cancelled', InvitationCancelledReply), ...errorResponses(401, 403, 404) },
 });
@@ -78,8 +75,7 @@ const removeRoute = createRoute({
   path: '/{name}/owners/{username}',
   tags: ['owners'],
   summary: 'Remove an owner or maintainer (owners only; never the last owner)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: OwnerParam },
   responses: { 200: jsonResponse('Removed', OwnerRemovedReply), ...errorResponses(401, 403, 404) },
 });
@@ -89,22 +85,21 @@ const auditRoute = createRoute({
   path: '/{name}/audit',
   tags: ['owners'],
   summary: "A package's audit trail, newest first (owners only)",
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam, query: AuditQuery },
   responses: { 200: jsonResponse('Audit trail', AuditReply), ...errorResponses(401, 403, 404) },
 });
 
 export const ownerRoutes = createRouter()
   .openapi(listRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const owners = await listOwners(c.var.db.read, name);
     if (!owners) throw notFound(`No package named "${name}".`);
     return c.json({ owners }, 200);
   })
   .openapi(addRoute, async (c) => {
     const auth = currentUser(c);
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const body = c.req.valid('json');
     if (!tokenAllows(auth, 'owners', name)) throw forbidden(`This token may not change the owners of "${name}".`);
     const change = await addOwner(c.var.db, auth, name, body.username, body.role);
@@ -125,29 +120,27 @@ export const ownerRoutes = createRouter()
   })
   .openapi(invitationsRoute, async (c) => {
     const auth = currentUser(c);
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const invitations = await listPackageInvitations(c.var.db.read, name, auth);
     return c.json({ invitations }, 200);
   })
   .openapi(cancelInvitationRoute, async (c) => {
     const auth = currentUser(c);
-    const { name: rawName, invitation_id } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, invitation_id } = c.req.valid('param');
     if (!tokenAllows(auth, 'owners', name)) throw forbidden(`This token may not change the owners of "${name}".`);
-    await cancelInvitation(c.var.db, auth, name, invitation_id.toLowerCase());
-    return c.json({ invitation_id: invitation_id.toLowerCase(), cancelled: true as const }, 200);
+    await cancelInvitation(c.var.db, auth, name, invitation_id);
+    return c.json({ invitation_id: invitation_id, cancelled: true as const }, 200);
   })
   .openapi(removeRoute, async (c) => {
     const auth = currentUser(c);
-    const { name: rawName, username } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, username } = c.req.valid('param');
     if (!tokenAllows(auth, 'owners', name)) throw forbidden(`This token may not change the owners of "${name}".`);
-    const removed = await removeOwner(c.var.db, auth, name, username.toLowerCase());
+    const removed = await removeOwner(c.var.db, auth, name, username);
     return c.json({ username: removed.username, removed: true as const }, 200);
   })
   .openapi(auditRoute, async (c) => {
     const auth = currentUser(c);
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const page = c.req.valid('query');
     const entries = await listAudit(c.var.db.read, name, auth, page);
     return c.json({ name, entries, limit: page.limit, offset: page.offset }, 200);

@@ -6,7 +6,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
 import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { checkNewPackage, limitNewPackage } from '../middleware/rate-limit';
 import { createRouter, fieldErrors } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -108,8 +108,7 @@ const publishRoute = createRoute({
   path: '/publish',
   tags: ['packages'],
   summary: 'Publish a version (multipart: metadata JSON + tarball)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { body: { required: true, content: { 'multipart/form-data': { schema: PublishBodyDoc } } } },
   responses: {
     201: jsonResponse('Published', PublishReply),

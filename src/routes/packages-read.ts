@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
 import { etagFor, ifNoneMatchHits } from '../lib/etag';
 import { log } from '../lib/log';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -60,8 +60,7 @@ const yankRoute = createRoute({
   path: '/{name}/{version}',
   tags: ['packages'],
   summary: 'Yank a version (owner or maintainer; it stays downloadable)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameVersionParam },
   responses: { 200: jsonResponse('Yanked', YankReply), ...errorResponses(401, 403, 404) },
 });
@@ -71,8 +70,7 @@ const unyankRoute = createRoute({
   path: '/{name}/{version}/unyank',
   tags: ['packages'],
   summary: 'Undo a yank (owner or maintainer)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameVersionParam },
   responses: { 200: jsonResponse('Unyanked', UnyankReply), ...errorResponses(401, 403, 404) },
 });
@@ -94,21 +92,19 @@ const notModified = (checksum: string) =>
 
 export const readRoutes = createRouter()
   .openapi(packageRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const row = await findPackage(c.var.db.read, name);
     if (!row) throw notFound(`No package named "${name}".`);
     return c.json(packageView(row), 200);
   })
   .openapi(versionRoute, async (c) => {
-    const { name: rawName, version } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, version } = c.req.valid('param');
     const row = await findVersion(c.var.db.read, name, version);
     if (!row) throw notFound(`No version "${version}" of "${name}".`);
     return c.json(versionView(row, c.req.url), 200);
   })
   .openapi(downloadRoute, async (c) => {
-    const { name: rawName, version } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, version } = c.req.valid('param');
     const url = new URL(c.req.url);
     // Keyed by path alone, so query strings cannot fragment or bypass the cache.
     const cacheKey = new Request(`${url.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
@@ -156,16 +152,14 @@ export const readRoutes = createRouter()
   })
   .openapi(yankRoute, async (c) => {
     const auth = currentUser(c);
-    const { name: rawName, version } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, version } = c.req.valid('param');
     if (!tokenAllows(auth, 'yank', name)) throw forbidden(`This token may not yank versions of "${name}".`);
     const { yankedAt } = await setYanked(c.var.db, auth, name, version, true);
     return c.json({ name, version, yanked: true as const, yanked_at: (yankedAt ?? new Date()).toISOString() }, 200);
   })
   .openapi(unyankRoute, async (c) => {
     const auth = currentUser(c);
-    const { name: rawName, version } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, version } = c.req.valid('param');
     if (!tokenAllows(auth, 'yank', name)) throw forbidden(`This token may not unyank versions of "${name}".`);
     await setYanked(c.var.db, auth, name, version, false);
     return c.json({ name, version, yanked: false as const }, 200);

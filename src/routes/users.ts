@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
@@ -31,8 +31,7 @@ const meRoute = createRoute({
   path: '/me',
   tags: ['users'],
   summary: 'Your profile, email and live tokens (with an API token: only that token)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   responses: { 200: jsonResponse('Your profile', OwnProfile), ...errorResponses(401) },
 });
 
@@ -41,8 +40,7 @@ const createTokenRoute = createRoute({
   path: '/me/tokens',
   tags: ['users'],
   summary: 'Create a named API token (shown once); session token only, never wider than its creator',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { body: jsonBody(CreateTokenBody) },
   responses: { 201: jsonResponse('The new token', CreatedToken), ...errorResponses(400, 401, 403) },
 });
@@ -52,8 +50,7 @@ const revokeTokenRoute = createRoute({
   path: '/me/tokens/{token_id}',
   tags: ['users'],
   summary: 'Revoke one of your tokens; it stops working at once (session token only)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: TokenIdParam },
   responses: { 200: jsonResponse('Revoked', RevokedToken), ...errorResponses(401, 403, 404) },
 });
@@ -141,7 +138,7 @@ export const userRoutes = createRouter()
   })
   .openapi(profileRoute, async (c) => {
     const { username } = c.req.valid('param');
-    const row = await findProfile(c.var.db.read, { username: username.toLowerCase() }, false);
+    const row = await findProfile(c.var.db.read, { username }, false);
     if (!row) throw notFound(`No user named "${username}".`);
     return c.json(publicView(row), 200);
   });

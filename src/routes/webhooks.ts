@@ -8,7 +8,7 @@ import { webhookSecretKey } from '../config';
 import type { AppEnv } from '../env';
 import { forbidden } from '../errors';
 import { sealingKey } from '../lib/webhook-crypto';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
@@ -29,8 +29,7 @@ const listRoute = createRoute({
   path: '/{name}/webhooks',
   tags: ['webhooks'],
   summary: "A package's webhooks (owners only; secrets are never shown again)",
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Webhooks', WebhooksReply), ...errorResponses(401, 403, 404) },
 });
@@ -40,8 +39,7 @@ const createWebhookRoute = createRoute({
   path: '/{name}/webhooks',
   tags: ['webhooks'],
   summary: 'Add a webhook (owners only); the reply carries its signing secret, once',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: NameParam, body: jsonBody(CreateWebhookBody) },
   responses: {
     201: jsonResponse('Created', WebhookCreatedReply),
@@ -54,8 +52,7 @@ const deleteRoute = createRoute({
   path: '/{name}/webhooks/{id}',
   tags: ['webhooks'],
   summary: 'Remove a webhook (owners only); pending deliveries are dropped',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: WebhookParam },
   responses: { 200: jsonResponse('Deleted', WebhookDeletedReply), ...errorResponses(401, 403, 404) },
 });
@@ -65,8 +62,7 @@ const deliveriesRoute = createRoute({
   path: '/{name}/webhooks/{id}/deliveries',
   tags: ['webhooks'],
   summary: 'Recent deliveries of a webhook, newest first, with every attempt (owners only)',
-  security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { params: WebhookParam, query: DeliveriesQuery },
   responses: { 200: jsonResponse('Deliveries', DeliveriesReply), ...errorResponses(401, 403, 404) },
 });
@@ -80,12 +76,12 @@ function ownerCaller(c: Context<AppEnv>, name: string) {
 
 export const webhookRoutes = createRouter()
   .openapi(listRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const caller = ownerCaller(c, name);
     return c.json({ name, webhooks: await listWebhooks(c.var.db.read, name, caller) }, 200);
   })
   .openapi(createWebhookRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const caller = ownerCaller(c, name);
     const config = c.var.config;
     const created = await createWebhook(
@@ -102,16 +98,14 @@ export const webhookRoutes = createRouter()
     return c.json(created, 201);
   })
   .openapi(deleteRoute, async (c) => {
-    const { name: rawName, id } = c.req.valid('param');
-    const name = rawName.toLowerCase();
-    await deleteWebhook(c.var.db, ownerCaller(c, name), name, id.toLowerCase());
-    return c.json({ id: id.toLowerCase(), deleted: true as const }, 200);
+    const { name, id } = c.req.valid('param');
+    await deleteWebhook(c.var.db, ownerCaller(c, name), name, id);
+    return c.json({ id: id, deleted: true as const }, 200);
   })
   .openapi(deliveriesRoute, async (c) => {
-    const { name: rawName, id } = c.req.valid('param');
-    const name = rawName.toLowerCase();
+    const { name, id } = c.req.valid('param');
     const caller = ownerCaller(c, name);
     const { limit } = c.req.valid('query');
-    const deliveries = await listDeliveries(c.var.db.read, caller, name, id.toLowerCase(), limit);
-    return c.json({ webhook_id: id.toLowerCase(), deliveries }, 200);
+    const deliveries = await listDeliveries(c.var.db.read, caller, name, id, limit);
+    return c.json({ webhook_id: id, deliveries }, 200);
   });

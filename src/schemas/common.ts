@@ -36,6 +36,18 @@ const ERROR_DESCRIPTIONS = {
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-27T12:00:00.000Z' });
 export const Id = z.string().openapi({ format: 'uuid' });
 
+/**
+ * A path parameter, lowercased here once so no handler has to (names,
+ * usernames, ids and categories are all stored lowercase).
+ */
+export const pathParam = (name: string, max: number, example?: string) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .toLowerCase()
+    .openapi({ param: { name, in: 'path' }, ...(example === undefined ? {} : { example }) });
+
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { TRENDING_PERIODS } from '../services/trending';
-import { Timestamp } from './common';
+import { pathParam, Timestamp } from './common';
+
+export const TRENDING_PERIODS = ['week', 'month', 'all'] as const;
+export type TrendingPeriod = (typeof TRENDING_PERIODS)[number];
 
 /** Query-string integers: digits only (no `-1`, `1.5`, `1e3`, `abc`), then bounded. */
 const intQuery = (name: string, fallback: number, min: number, max: number) =>
@@ -67,12 +69,7 @@ export const TrendingReply = z
   })
   .openapi('TrendingReply');
 
-export const CategoryParam = z.object({
-  category: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: 'category', in: 'path' }, example: 'ui' }),
-});
+export const CategoryParam = z.object({ category: pathParam('category', 64, 'ui') });
 
 export const CategoryQuery = z.object({
   limit: intQuery('limit', 20, 1, 100),
@@ -99,12 +96,7 @@ export const StatsReply = z
   })
   .openapi('StatsReply');
 
-export const PackageNameParam = z.object({
-  name: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: 'name', in: 'path' }, example: 'raven-forms' }),
-});
+export const PackageNameParam = z.object({ name: pathParam('name', 64, 'raven-forms') });
 
 export const PackageStatsReply = z
   .object({

@@ -1,14 +1,10 @@
 // Invitation shapes: PUT /owners for a non-member, the package's pending
 // invitations, and the invitee's own under /users/me/invitations.
 import { z } from '@hono/zod-openapi';
-import { Id, Timestamp } from './common';
+import { Id, pathParam, Timestamp } from './common';
 import { NameParam, OwnerRole } from './packages';
 
-const invitationId = z
-  .string()
-  .min(1)
-  .max(64)
-  .openapi({ param: { name: 'invitation_id', in: 'path' }, format: 'uuid' });
+const invitationId = pathParam('invitation_id', 64).openapi({ format: 'uuid' });
 
 export const InvitationIdParam = z.object({ invitation_id: invitationId });
 export const PackageInvitationParam = NameParam.extend({ invitation_id: invitationId });

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { hasPackageNameFormat, MAX_PACKAGE_NAME_LENGTH, packageNameProblem } from '../lib/package-name';
 import { safeText } from '../lib/text-rules';
 import { isCargoRequirement, isStrictSemver } from '../lib/versions';
-import { Id, Timestamp } from './common';
+import { Id, pathParam, Timestamp } from './common';
 
 export const PackageName = z
   .string()
@@ -113,13 +113,7 @@ export const PublishBodyDoc = {
   },
 };
 
-export const NameParam = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name: 'name', in: 'path' }, example: 'raven-store' }),
-});
+export const NameParam = z.object({ name: pathParam('name', 128, 'raven-store') });
 export const NameVersionParam = NameParam.extend({
   version: z
     .string()
@@ -142,16 +136,11 @@ export const DownloadParam = z.object({
       (name) => /^[A-Za-z0-9-]+$/.test(name) && hasPackageNameFormat(name.toLowerCase()),
       'Not a package name: 1-64 letters, digits and "-", a letter first, no "--".',
     )
+    .toLowerCase()
     .openapi({ param: { name: 'name', in: 'path' }, example: 'raven-store' }),
   version: Version.openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }),
 });
-export const OwnerParam = NameParam.extend({
-  username: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'username', in: 'path' } }),
-});
+export const OwnerParam = NameParam.extend({ username: pathParam('username', 64) });
 
 export const PublishReply = z
   .object({

@@ -2,15 +2,9 @@ import { z } from '@hono/zod-openapi';
 import { countStars, MAX_PATTERN_STARS } from '../lib/glob';
 import { plainText } from '../lib/text-rules';
 import { TOKEN_SCOPES } from '../lib/token-rules';
-import { Id, Timestamp } from './common';
+import { Id, pathParam, Timestamp } from './common';
 
-export const UsernameParam = z.object({
-  username: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'username', in: 'path' }, example: 'ada' }),
-});
+export const UsernameParam = z.object({ username: pathParam('username', 64, 'ada') });
 export const TokenIdParam = z.object({
   token_id: z
     .string()

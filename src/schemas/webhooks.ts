@@ -1,11 +1,12 @@
-// Webhooks and deprecation: request and reply shapes. Strings are never null.
+// Webhooks: request and reply shapes. Strings are never null.
 import { z } from '@hono/zod-openapi';
 import { safeText } from '../lib/text-rules';
 import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
-import { WEBHOOK_EVENTS } from '../services/events';
-import { Id, Timestamp } from './common';
+import { Id, pathParam, Timestamp } from './common';
 import { NameParam } from './packages';
 
+export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 export const WebhookEvent = z.enum(WEBHOOK_EVENTS).openapi({ example: 'package.published' });
 
 export const CreateWebhookBody = z
@@ -22,13 +23,7 @@ export const CreateWebhookBody = z
   })
   .openapi('CreateWebhookRequest');
 
-export const WebhookParam = NameParam.extend({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
-});
+export const WebhookParam = NameParam.extend({ id: pathParam('id', 64).openapi({ format: 'uuid' }) });
 
 export const DeliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -77,11 +72,3 @@ export const DeliveriesReply = z
     ),
   })
   .openapi('WebhookDeliveries');
-
-export const DeprecateBody = z
-  .object({ message: safeText.trim().min(1).max(1024).openapi({ example: 'Use raven-forms instead.' }) })
-  .openapi('DeprecateRequest');
-export const DeprecatedReply = z
-  .object({ name: z.string(), deprecated: z.literal(true), message: z.string(), deprecated_at: Timestamp })
-  .openapi('Deprecated');
-export const UndeprecatedReply = z.object({ name: z.string(), deprecated: z.literal(false) }).openapi('Undeprecated');

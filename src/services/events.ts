@@ -15,8 +15,9 @@ import type { Queryable, Tx } from '../db/client';
 import type { AuthContext } from '../env';
 import { log } from '../lib/log';
 
-export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
-export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+import type { WebhookEventName } from '../schemas/webhooks';
+
+export type { WebhookEventName };
 
 export interface EventInput {
   event: WebhookEventName;

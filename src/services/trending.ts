@@ -15,8 +15,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 
-export const TRENDING_PERIODS = ['week', 'month', 'all'] as const;
-export type TrendingPeriod = (typeof TRENDING_PERIODS)[number];
+import type { TrendingPeriod } from '../schemas/discovery';
 
 const PERIOD_DAYS: Record<Exclude<TrendingPeriod, 'all'>, number> = { week: 7, month: 30 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError } from '../../src/errors';
+import { describeError } from '../../src/lib/log';
 
 describe('describeError (what an unexpected error may put in a log line)', () => {
   it("never includes drizzle's query text or parameters", () => {

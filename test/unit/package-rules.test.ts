@@ -13,8 +13,8 @@ import {
   sortVersions,
 } from '../../src/lib/versions';
 import { fieldErrors } from '../../src/router';
+import { DeprecateBody } from '../../src/schemas/deprecation';
 import { PublishMetadata } from '../../src/schemas/packages';
-import { DeprecateBody } from '../../src/schemas/webhooks';
 
 describe('package names', () => {
   it.each(['a', 'raven-ui', 'raven2', 'r-2-d-2', `a${'b'.repeat(63)}`])('accepts %s', (name) => {
