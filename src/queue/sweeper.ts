@@ -1,16 +1,19 @@
 // The cron sweeper: the outbox's safety net. Events whose request died
 // between the database commit and dispatch are dispatched here, and pending
 // deliveries the queue never received (or lost) are sent to it again. Once an
-// hour it also forgets finished history older than HISTORY_DAYS.
+// hour it also forgets finished history older than HISTORY_DAYS. Every run
+// also renders a small batch of READMEs published before rendering existed.
 import { loadConfig } from '../config';
 import { createDatabase } from '../db/client';
 import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
+import { backfillReadmes } from '../services/readme-backfill';
 
 export interface SweepResult {
   dispatched: number;
   resent: number;
   pruned: number;
+  readmesRendered: number;
 }
 
 /** Dispatch batches are bounded; a backlog drains over several passes within one run. */
@@ -33,8 +36,9 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
     // The sweep runs every minute; history is pruned on the hour's run only.
     const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.read) : 0;
-    const result = { dispatched, resent: stale.length, pruned };
-    if (dispatched + stale.length + pruned > 0) {
+    const readmesRendered = await backfillReadmes(db.read);
+    const result = { dispatched, resent: stale.length, pruned, readmesRendered };
+    if (dispatched + stale.length + pruned + readmesRendered > 0) {
       console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', ...result }));
     }
     return result;
