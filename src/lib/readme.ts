@@ -106,7 +106,9 @@ function linkHref(reference: string, repo: RepositoryBase | null): string | null
     case 'anchor':
       // Ids are prefixed by the sanitiser; in-page links follow them.
       if (target.fragment === '') return '#';
-      return target.fragment.startsWith(CLOBBER_PREFIX) ? `#${target.fragment}` : `#${CLOBBER_PREFIX}${target.fragment}`;
+      return target.fragment.startsWith(CLOBBER_PREFIX)
+        ? `#${target.fragment}`
+        : `#${CLOBBER_PREFIX}${target.fragment}`;
     case 'absolute':
       return LINK_PROTOCOLS.has(target.url.protocol) ? target.url.href : null;
     case 'relative':
@@ -186,7 +188,20 @@ const schema: SanitizeSchema = {
     href: ['http', 'https', 'mailto'],
     src: ['https'],
   },
-  strip: ['script', 'style', 'template', 'textarea', 'title', 'noscript', 'iframe', 'noembed', 'noframes', 'xmp', 'svg', 'math'],
+  strip: [
+    'script',
+    'style',
+    'template',
+    'textarea',
+    'title',
+    'noscript',
+    'iframe',
+    'noembed',
+    'noframes',
+    'xmp',
+    'svg',
+    'math',
+  ],
 };
 
 /**
@@ -265,7 +280,9 @@ const note = (text: string) => `<p><em>${text}</em></p>`;
 export function renderReadme(markdown: string, repository?: string | null): RenderedReadme {
   const truncated = markdown.length > MAX_README_CHARS;
   const source = truncated ? markdown.slice(0, MAX_README_CHARS) : markdown;
-  const tail = truncated ? `\n${note(`This README is longer than ${MAX_README_CHARS / 1024} KiB; the rest is not shown.`)}` : '';
+  const tail = truncated
+    ? `\n${note(`This README is longer than ${MAX_README_CHARS / 1024} KiB; the rest is not shown.`)}`
+    : '';
   if (!nestsTooDeeply(source)) {
     try {
       const html = String(markdownPipeline(repositoryBase(repository)).processSync(source));

@@ -1,49 +1,11 @@
 // README rendering: GFM features survive, and no XSS payload does. Runs inside
 // workerd, so it also proves the pipeline needs no eval or wasm compilation.
-import type { Element, Root } from 'hast';
-import rehypeParse from 'rehype-parse';
-import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
 import { describe, expect, it } from 'vitest';
 import { MAX_README_CHARS, nestsTooDeeply, renderReadme, repositoryBase } from '../../src/lib/readme';
+import { violations } from '../helpers/html-safety';
 
 const GITHUB = 'https://github.com/acme/widgets';
 const render = (md: string, repo: string | null = GITHUB) => renderReadme(md, repo).html;
-
-const ALLOWED = new Set(
-  'a b blockquote br code dd del details div dl dt em h1 h2 h3 h4 h5 h6 hr i img input ins kbd li ol p picture pre q rp rt ruby s samp section source span strike strong sub summary sup table tbody td tfoot th thead tr tt ul var'.split(
-    ' ',
-  ),
-);
-const URL_ATTRIBUTES = new Set(['href', 'src', 'cite', 'longDesc', 'srcSet', 'action', 'formAction', 'poster', 'background']);
-
-/** Parses the output as a browser would and lists every rule it breaks. */
-function violations(html: string): string[] {
-  const tree: Root = unified().use(rehypeParse, { fragment: true }).parse(html);
-  const found: string[] = [];
-  visit(tree, 'element', (el: Element) => {
-    if (!ALLOWED.has(el.tagName)) found.push(`element <${el.tagName}>`);
-    if (el.tagName === 'input' && !(el.properties.disabled && el.properties.type === 'checkbox')) found.push('live input');
-    for (const [name, value] of Object.entries(el.properties)) {
-      if (/^on/i.test(name)) found.push(`handler ${name}`);
-      if (name === 'style') found.push('style attribute');
-      if (name === 'id' || name === 'name') {
-        if (!String(value).startsWith('user-content-')) found.push(`unprefixed ${name}=${value}`);
-      }
-      if (!URL_ATTRIBUTES.has(name)) continue;
-      const url = String(value);
-      if (name === 'srcSet') found.push('srcset');
-      if (url.startsWith('#')) continue;
-      const protocol = URL.canParse(url) ? new URL(url).protocol : 'relative';
-      const allowed = el.tagName === 'img' ? ['https:'] : ['http:', 'https:', 'mailto:'];
-      if (!allowed.includes(protocol)) found.push(`${name}=${url}`);
-    }
-    if (el.tagName === 'a' && el.properties.href !== undefined) {
-      if (String(el.properties.rel) !== 'nofollow noopener noreferrer ugc'.split(' ').join(',')) found.push('link without rel');
-    }
-  });
-  return found;
-}
 
 // Based on the OWASP XSS filter-evasion cheat sheet, plus Markdown's own ways in.
 const XSS = [
@@ -151,25 +113,27 @@ describe('README rendering against XSS', () => {
   });
 
   it('the checker itself catches what it must (so the corpus test can fail)', () => {
-    expect(violations('<script>x</script><a href="javascript:alert(1)">x</a><img src="http://a/b" onerror="x">').sort()).toEqual([
-      'element <script>',
-      'href=javascript:alert(1)',
-      'link without rel',
-      'handler onError',
-      'src=http://a/b',
-    ].sort());
+    expect(
+      violations('<script>x</script><a href="javascript:alert(1)">x</a><img src="http://a/b" onerror="x">').sort(),
+    ).toEqual(
+      ['element <script>', 'href=javascript:alert(1)', 'link without rel', 'handler onError', 'src=http://a/b'].sort(),
+    );
   });
 });
 
 describe('README rendering of GitHub-flavoured Markdown', () => {
   it('renders tables, task lists, strikethrough, autolinks and fenced code', () => {
-    const html = render('| a | b |\n|---|---|\n| 1 | 2 |\n\n- [ ] todo\n- [x] done\n\n~~gone~~ www.example.com\n\n```rust\nfn main() {}\n```');
+    const html = render(
+      '| a | b |\n|---|---|\n| 1 | 2 |\n\n- [ ] todo\n- [x] done\n\n~~gone~~ www.example.com\n\n```rust\nfn main() {}\n```',
+    );
     expect(html).toContain('<table>');
     expect(html).toContain('<td>1</td>');
     expect(html).toContain('<input type="checkbox" disabled>');
     expect(html).toContain('<input type="checkbox" checked disabled>');
     expect(html).toContain('<del>gone</del>');
-    expect(html).toContain('<a href="http://www.example.com/" rel="nofollow noopener noreferrer ugc">www.example.com</a>');
+    expect(html).toContain(
+      '<a href="http://www.example.com/" rel="nofollow noopener noreferrer ugc">www.example.com</a>',
+    );
     expect(html).toContain('<pre><code class="language-rust">fn main() {}\n</code></pre>');
   });
 
@@ -191,7 +155,9 @@ describe('README rendering of GitHub-flavoured Markdown', () => {
   });
 
   it('keeps safe raw HTML, as GitHub does', () => {
-    const html = render('<p align="center"><img src="https://img.example/logo.png" alt="logo"></p>\n\n<details><summary>More</summary>\n\nHidden\n\n</details>');
+    const html = render(
+      '<p align="center"><img src="https://img.example/logo.png" alt="logo"></p>\n\n<details><summary>More</summary>\n\nHidden\n\n</details>',
+    );
     expect(html).toContain('<p align="center"><img src="https://img.example/logo.png" alt="logo"></p>');
     expect(html).toContain('<details><summary>More</summary>');
   });
@@ -237,11 +203,11 @@ describe('README rendering limits', () => {
   };
 
   it.each([
-    ['10,000 nested blockquotes', '>'.repeat(10_000) + ' deep'],
+    ['10,000 nested blockquotes', `${'>'.repeat(10_000)} deep`],
     ['10,000 open brackets', `${'['.repeat(10_000)}a${']'.repeat(10_000)}(b)`],
     ['nested images', `${'!['.repeat(2_000)}a${'](b)'.repeat(2_000)}`],
     ['a staircase of nested lists', Array.from({ length: 2_000 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n')],
-    ['list markers nested on every line', Array.from({ length: 5_000 }, () => '- '.repeat(30) + 'x').join('\n')],
+    ['list markers nested on every line', Array.from({ length: 5_000 }, () => `${'- '.repeat(30)}x`).join('\n')],
   ])('shows %s as plain text, quickly', (_, md) => {
     const out = timed(md);
     expect(out.mode).toBe('plain');
