@@ -158,6 +158,8 @@ export const versions = pgTable(
     index('versions_r2_key_idx').on(t.r2Key),
     // Dependents counts: `dependencies ? name`.
     index('versions_dependencies_idx').using('gin', t.dependencies),
+    // The sweeper's README backfill finds its next batch here; empty once every README is rendered.
+    index('versions_readme_unrendered_idx').on(t.id).where(sql`${t.readme} is not null and ${t.readmeHtml} is null`),
     check('versions_checksum_format', sql`${t.checksum} ~ '^sha256:[0-9a-f]{64}$'`),
     check('versions_size_positive', sql`${t.sizeBytes} > 0`),
     check('versions_yank_consistent', sql`${t.yanked} = (${t.yankedAt} is not null)`),

@@ -4,16 +4,19 @@
 //     database commit and dispatch are dispatched here, and pending deliveries
 //     the queue never received (or lost) are sent to it again; once an hour it
 //     also forgets finished history older than HISTORY_DAYS;
-//   - storage upkeep: blobs of publishes that failed after their upload
-//     (src/services/uploads.ts) and applied download flush ids past their
-//     retention (src/services/downloads.ts). Both are bounded batches on
-//     indexed columns, so a run costs the same however large the registry is.
+//   - upkeep: blobs of publishes that failed after their upload
+//     (src/services/uploads.ts), applied download flush ids past their
+//     retention (src/services/downloads.ts), and a small batch of READMEs
+//     published before rendering existed (src/services/readme-backfill.ts).
+//     All are bounded batches on indexed columns, so a run costs the same
+//     however large the registry is.
 import { loadConfig } from '../config';
 import { databaseFor } from '../db/client';
 import { log } from '../lib/log';
 import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
+import { backfillReadmes } from '../services/readme-backfill';
 import { sweepOrphanBlobs } from '../services/uploads';
 
 export interface SweepResult {
@@ -25,6 +28,7 @@ export interface SweepResult {
 export interface StorageSweepResult {
   orphanBlobs: number;
   flushesPruned: number;
+  readmesRendered: number;
 }
 
 /** Dispatch batches are bounded; a backlog drains over several passes within one run. */
@@ -74,8 +78,9 @@ export async function sweepStorage(env: Env): Promise<StorageSweepResult> {
   try {
     const orphanBlobs = await sweepOrphanBlobs(db, env.TARBALLS);
     const flushesPruned = await pruneFlushes(db.read);
-    const result = { orphanBlobs, flushesPruned };
-    if (orphanBlobs + flushesPruned > 0) log.info('storage swept', { ...result });
+    const readmesRendered = await backfillReadmes(db.read);
+    const result = { orphanBlobs, flushesPruned, readmesRendered };
+    if (orphanBlobs + flushesPruned + readmesRendered > 0) log.info('storage swept', { ...result });
     return result;
   } finally {
     await db.close();

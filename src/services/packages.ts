@@ -127,7 +127,7 @@ export async function refreshLatest(tx: Tx, packageId: string): Promise<string |
     update packages p set
       latest_version = v.version, description = v.description, license = v.license,
       repository = v.repository, homepage = v.homepage, keywords = v.keywords,
-      categories = v.categories, readme = v.readme, updated_at = now()
+      categories = v.categories, readme = v.readme, readme_html = v.readme_html, updated_at = now()
     from versions v
     where p.id = ${packageId} and v.package_id = p.id and v.version = ${latest}`);
   return latest;

@@ -12,6 +12,7 @@ import type { AuthContext } from '../env';
 import { ApiError, conflict } from '../errors';
 import { checkDependenciesMatch, checkManifestMatches, ManifestError, parseRavenToml } from '../lib/manifest';
 import { canonicalName } from '../lib/package-name';
+import { renderReadme } from '../lib/readme';
 import { checksumOf, inspectTarball, TarballError, type TarballLimits } from '../lib/tarball';
 import { isPrerelease } from '../lib/versions';
 import type { PublishMetadata } from '../schemas/packages';
@@ -131,6 +132,8 @@ export async function publish(
     keywords: meta.keywords,
     categories: checked.categories,
     readme: checked.readme,
+    // Rendered once here, never per page view (src/lib/readme.ts).
+    readmeHtml: checked.readme === null ? null : renderReadme(checked.readme, meta.repository).html,
   };
 
   try {

@@ -1,0 +1,1 @@
+CREATE INDEX "versions_readme_unrendered_idx" ON "versions" USING btree ("id") WHERE "versions"."readme" is not null and "versions"."readme_html" is null;
