@@ -2,6 +2,9 @@
 // once per isolate. Bad values fail loudly at the first request, not silently.
 import { z } from 'zod';
 
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+const GITHUB_JWKS = `${GITHUB_ISSUER}/.well-known/jwks`;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const ConfigSchema = z.object({
@@ -44,6 +47,28 @@ const ConfigSchema = z.object({
     .optional()
     .default('')
     .refine((v) => v === '' || v.length >= 32, 'WEBHOOK_SECRET_KEY must be at least 32 characters'),
+  // Trusted publishing (src/lib/oidc.ts). The audience CI jobs must request; empty means this registry's origin.
+  TRUSTED_PUBLISHING_AUDIENCE: z.string().optional().default(''),
+  /** JSON object: OIDC issuer -> its JWKS URL. */
+  TRUSTED_PUBLISHING_ISSUERS: z
+    .string()
+    .optional()
+    .default('')
+    .transform((v, ctx) => {
+      if (v.trim() === '') return { [GITHUB_ISSUER]: GITHUB_JWKS };
+      try {
+        return z.record(z.url(), z.url()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'TRUSTED_PUBLISHING_ISSUERS must be a JSON object: issuer -> JWKS URL' });
+        return z.NEVER;
+      }
+    }),
+  // "true" only on the local stack and in tests: an http:// loopback issuer is accepted.
+  TRUSTED_PUBLISHING_ALLOW_LOCAL: z
+    .enum(['true', 'false'])
+    .optional()
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
