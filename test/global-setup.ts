@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
+import { startOidcIssuer } from '../scripts/lib/oidc-issuer.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startLocalPostgres } from '../scripts/lib/postgres.ts';
 import { startWebhookReceiver } from '../scripts/lib/webhook-receiver.ts';
@@ -22,6 +23,10 @@ declare module 'vitest' {
     packageFixtures: Record<string, string>;
     /** A local HTTP receiver webhook deliveries are sent to (scripts/lib/webhook-receiver.ts). */
     webhookReceiver: string;
+    /** A local OIDC issuer (scripts/lib/oidc-issuer.ts): its URL, its JWKS URL, its private keys as JSON. */
+    oidcIssuer: string;
+    oidcJwksUrl: string;
+    oidcPrivateKeys: string;
   }
 }
 
@@ -42,8 +47,13 @@ export default async function setup(project: TestProject) {
   project.provide('packageFixtures', await readPackageFixtures());
   const receiver = await startWebhookReceiver();
   project.provide('webhookReceiver', receiver.url);
+  const issuer = await startOidcIssuer();
+  project.provide('oidcIssuer', issuer.url);
+  project.provide('oidcJwksUrl', issuer.jwksUrl);
+  project.provide('oidcPrivateKeys', JSON.stringify(issuer.privateKeys));
 
   return async () => {
+    await issuer.close();
     await receiver.close();
     await proxy.close();
     await postgres.stop();

@@ -10,7 +10,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, AuthContext } from '../env';
-import { type ApiError, unauthenticated } from '../errors';
+import { type ApiError, forbidden, unauthenticated } from '../errors';
 import { verifyToken } from '../lib/tokens';
 import { authenticateToken } from '../services/tokens';
 import { limiterSawRevoked, noteRevoked } from './rate-limit';
@@ -38,7 +38,7 @@ export const refuseBadToken = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+async function authenticate(c: Context<AppEnv>, allowTrusted: boolean): Promise<void> {
   const claims = c.get('claims');
   if (!claims) throw unauthenticated();
   const auth = await authenticateToken(c.var.db.read, claims);
@@ -46,7 +46,23 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     if (!limiterSawRevoked(c)) await noteRevoked(c, claims.userId, claims);
     throw unauthenticated('The token has been revoked or has expired.');
   }
+  // A CI job's trusted-publishing token acts in an owner's name, but only to
+  // publish: it must not read the owner's profile, tokens or anything else.
+  if (auth.tokenKind === 'trusted' && !allowTrusted) {
+    throw forbidden('A trusted-publishing token can only publish its packages (and revoke itself).');
+  }
   c.set('auth', auth);
+}
+
+/** Any live token except a trusted-publishing one. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  await authenticate(c, false);
+  await next();
+});
+
+/** Any live token, trusted-publishing ones included: publish and the trusted token's own revocation. */
+export const requireAuthOrTrusted = createMiddleware<AppEnv>(async (c, next) => {
+  await authenticate(c, true);
   await next();
 });
 

@@ -1,11 +1,13 @@
 // The cron sweeper: the outbox's safety net. Events whose request died
 // between the database commit and dispatch are dispatched here, and pending
 // deliveries the queue never received (or lost) are sent to it again. Once an
-// hour it also forgets finished history older than HISTORY_DAYS.
+// hour it also forgets finished history older than HISTORY_DAYS. Every run it
+// forgets the trusted-publishing ID token ids that have expired.
 import { loadConfig } from '../config';
 import { createDatabase } from '../db/client';
 import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
+import { pruneUsedJtis } from '../services/trusted-publishing';
 
 export interface SweepResult {
   dispatched: number;
@@ -38,6 +40,8 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
     // The sweep runs every minute; history is pruned on the hour's run only.
     const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.read) : 0;
+    // Exchanged OIDC token ids are only needed until those ID tokens expire (minutes).
+    await pruneUsedJtis(db.read);
     const result = { dispatched, resent: stale.length, pruned };
     if (dispatched + stale.length + pruned > 0) {
       console.log(JSON.stringify({ level: 'info', msg: 'webhook outbox swept', ...result }));

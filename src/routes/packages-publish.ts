@@ -5,7 +5,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
 import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
-import { currentUser, requireAuth } from '../middleware/auth';
+import { currentUser, requireAuthOrTrusted } from '../middleware/auth';
 import { limitNewPackage } from '../middleware/rate-limit';
 import { createRouter, fieldErrors } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -90,7 +90,8 @@ const publishRoute = createRoute({
   tags: ['packages'],
   summary: 'Publish a version (multipart: metadata JSON + tarball)',
   security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  // Trusted-publishing tokens (CI) publish here too; the service limits them to their packages.
+  middleware: [requireAuthOrTrusted] as const,
   request: { body: { required: true, content: { 'multipart/form-data': { schema: PublishBodyDoc } } } },
   responses: {
     201: jsonResponse('Published', PublishReply),

@@ -6,6 +6,7 @@ import type { Database, Queryable, Tx } from '../db/client';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
+import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
@@ -82,6 +83,7 @@ export type VersionRow = {
   yanked: boolean;
   yanked_at: string;
   published_by: string;
+  provenance: Provenance | null;
 };
 
 export async function findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
@@ -91,7 +93,7 @@ export async function findVersion(db: Queryable, name: string, version: string):
       v.keywords, v.categories, v.dependencies, v.dev_dependencies,
       ${iso('v.published_at')} as published_at, v.checksum, v.size_bytes, v.downloads,
       v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at,
-      coalesce(pub.username, '') as published_by
+      coalesce(pub.username, '') as published_by, v.provenance
     from versions v join packages p on p.id = v.package_id
     left join users pub on pub.id = v.published_by
     where p.name = ${name} and v.version = ${version}`);
@@ -116,7 +118,7 @@ export async function findTarball(db: Queryable, name: string, version: string) 
  */
 export async function lockPackage(tx: Tx, name: string) {
   const [row] = await tx
-    .select({ id: packages.id, name: packages.name })
+    .select({ id: packages.id, name: packages.name, requireTrusted: packages.requireTrustedPublishing })
     .from(packages)
     .where(eq(packages.name, name))
     .for('update');
