@@ -16,7 +16,7 @@ const worker = (httpReads: boolean) =>
         WEBHOOK_RETRY_BASE_SECONDS: '0',
         WEBHOOK_TIMEOUT_MS: '2000',
         // Trusted publishing trusts only the local test issuer (http on loopback).
-        TRUSTED_PUBLISHING_ISSUERS: JSON.stringify({ [inject('oidcIssuer')]: inject('oidcJwksUrl') }),
+        TRUSTED_PUBLISHING_ISSUERS: JSON.stringify({ [String(inject('oidcIssuer'))]: inject('oidcJwksUrl') }),
         TRUSTED_PUBLISHING_ALLOW_LOCAL: 'true',
         // Test-only secret; production secrets live in `wrangler secret`.
         JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',

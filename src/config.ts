@@ -59,7 +59,10 @@ const ConfigSchema = z.object({
       try {
         return z.record(z.url(), z.url()).parse(JSON.parse(v));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'TRUSTED_PUBLISHING_ISSUERS must be a JSON object: issuer -> JWKS URL' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'TRUSTED_PUBLISHING_ISSUERS must be a JSON object: issuer -> JWKS URL',
+        });
         return z.NEVER;
       }
     }),

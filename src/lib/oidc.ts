@@ -117,7 +117,7 @@ function explain(err: unknown): unknown {
     const claim = err.claim || 'claims';
     const why =
       claim === 'aud'
-        ? 'is not this registry\'s audience; request the token with this registry\'s audience'
+        ? "is not this registry's audience; request the token with this registry's audience"
         : claim === 'nbf'
           ? 'is in the future'
           : err.reason === 'missing'
@@ -132,11 +132,11 @@ function explain(err: unknown): unknown {
     return new OidcError('kid', 'The ID token\'s "kid" is ambiguous in the issuer\'s key set.');
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return new OidcError('signature', 'The ID token\'s signature does not verify.');
+    return new OidcError('signature', "The ID token's signature does not verify.");
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return new OidcError('alg', 'The ID token\'s "alg" is not accepted.');
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err instanceof TypeError) {
-    return new OidcUnavailableError('The issuer\'s keys could not be fetched.');
+    return new OidcUnavailableError("The issuer's keys could not be fetched.");
   }
   if (err instanceof errors.JOSEError) return new OidcError('jwt', 'The ID token could not be verified.');
   return err;

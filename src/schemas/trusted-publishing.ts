@@ -10,11 +10,16 @@ const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
 export const GitHubPublisherBody = z
   .object({
     provider: z.literal('github'),
-    repository_owner: z.string().regex(GITHUB_OWNER, 'A GitHub user or organisation name.').openapi({ example: 'ravens' }),
+    repository_owner: z
+      .string()
+      .regex(GITHUB_OWNER, 'A GitHub user or organisation name.')
+      .openapi({ example: 'ravens' }),
     repository_owner_id: z
       .union([z.string(), z.number().int().positive()])
       .transform(String)
-      .pipe(z.string().regex(/^[1-9][0-9]{0,19}$/, 'The owner\'s numeric GitHub id (api.github.com/users/<owner> "id").'))
+      .pipe(
+        z.string().regex(/^[1-9][0-9]{0,19}$/, 'The owner\'s numeric GitHub id (api.github.com/users/<owner> "id").'),
+      )
       .openapi({ type: 'string', example: '81234567' }),
     repository: z
       .string()

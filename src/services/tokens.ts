@@ -3,9 +3,9 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { AuthContext, TokenKind } from '../env';
-import type { Provenance } from '../lib/trusted-claims';
 import { isSessionKind, type TokenScope } from '../lib/token-rules';
 import { signToken } from '../lib/tokens';
+import type { Provenance } from '../lib/trusted-claims';
 
 // The pure rules live in lib/token-rules; routes keep importing them from here.
 export { isSessionKind, narrowGrant, TOKEN_SCOPES, type TokenScope, tokenAllows } from '../lib/token-rules';

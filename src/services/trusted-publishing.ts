@@ -8,9 +8,15 @@ import type { Database, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { packages, trustedPublishers, trustedPublishingJtis, trustedTokens } from '../db/schema';
 import type { AuthContext } from '../env';
-import { ApiError, conflict, forbidden, notFound, unauthenticated } from '../errors';
+import { ApiError, conflict, forbidden, notFound } from '../errors';
 import { OidcError, type OidcPolicy, OidcUnavailableError, verifyIdToken } from '../lib/oidc';
-import { type CiIdentity, githubIdentity, mismatchedClaim, type PublisherRule, provenanceOf } from '../lib/trusted-claims';
+import {
+  type CiIdentity,
+  githubIdentity,
+  mismatchedClaim,
+  type PublisherRule,
+  provenanceOf,
+} from '../lib/trusted-claims';
 import type { CreatePublisherInput } from '../schemas/trusted-publishing';
 import { writeAudit } from './audit';
 import { iso, lockForOwner } from './packages';
@@ -198,7 +204,7 @@ export async function exchangeIdToken(
   } catch (err) {
     if (err instanceof OidcError) throw refusedToken(err);
     if (err instanceof OidcUnavailableError) {
-      throw new ApiError('service_unavailable', 'The CI provider\'s signing keys could not be fetched; retry shortly.');
+      throw new ApiError('service_unavailable', "The CI provider's signing keys could not be fetched; retry shortly.");
     }
     throw err;
   }
@@ -233,7 +239,8 @@ export async function exchangeIdToken(
       .values({ issuer: payload.iss, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) })
       .onConflictDoNothing()
       .returning({ jti: trustedPublishingJtis.jti });
-    if (!fresh) throw refusedToken(new OidcError('jti', 'The ID token\'s "jti" was already exchanged; request a new one.'));
+    if (!fresh)
+      throw refusedToken(new OidcError('jti', 'The ID token\'s "jti" was already exchanged; request a new one.'));
     const issued = await issueToken(tx, deps.jwtSecret, {
       userId: actAs,
       name: `trusted: ${identity.repository} run ${identity.runId}`.slice(0, 64),
@@ -248,7 +255,12 @@ export async function exchangeIdToken(
       await writeAudit(tx, actor, {
         action: 'trusted_token.create',
         packageId: candidate.package_id,
-        details: { publisher_id: candidate.id, token_id: issued.tokenId, expires_at: expiresAt.toISOString(), ...provenance },
+        details: {
+          publisher_id: candidate.id,
+          token_id: issued.tokenId,
+          expires_at: expiresAt.toISOString(),
+          ...provenance,
+        },
       });
     }
     return { token: issued.token, expiresAt, packages: names };

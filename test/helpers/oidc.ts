@@ -64,9 +64,7 @@ export async function signIdToken(
   const jwk = privateKeys().find((k) => k.alg === alg);
   const key = options.key ?? (jwk ? await importJWK(jwk, alg) : undefined);
   if (!key) throw new Error(`no test key for ${alg}`);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg, kid: options.kid ?? jwk?.kid ?? 'none', typ: 'JWT' })
-    .sign(key);
+  return new SignJWT(claims).setProtectedHeader({ alg, kid: options.kid ?? jwk?.kid ?? 'none', typ: 'JWT' }).sign(key);
 }
 
 export function exchange(jwt: string) {

@@ -2,9 +2,13 @@
 // token (signed by the local test issuer) is exchanged for a short-lived
 // publish token, and the version records where it came from. Every refusal
 // names the claim that failed.
+import { env } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sweepWebhookOutbox } from '../../src/queue/sweeper';
 import { callJson } from '../helpers/client';
+import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import {
   addPublisher,
@@ -108,7 +112,11 @@ describe('configuring trusted publishers', () => {
       githubPublisher(r, { repository: 'someone-else/repo' }),
       githubPublisher(r, { provider: 'jenkins' }),
     ]) {
-      const res = await callJson(`/packages/${pkg}/trusted-publishers`, { method: 'POST', token: owner.token, json: bad });
+      const res = await callJson(`/packages/${pkg}/trusted-publishers`, {
+        method: 'POST',
+        token: owner.token,
+        json: bad,
+      });
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
   });
@@ -319,5 +327,46 @@ describe('requiring trusted publishing', () => {
     expect(yank.status).toBe(200);
     const listed = await callJson(`/packages/${name}/trusted-publishers`, { token: owner.token });
     expect(listed.body.require_trusted_publishing).toBe(true);
+  });
+});
+
+describe('housekeeping and documentation', () => {
+  it('the cron forgets exchanged token ids once those ID tokens have expired, and only then', async () => {
+    const [expired, live] = [crypto.randomUUID(), crypto.randomUUID()];
+    await withDb((db) =>
+      db.execute(sql`
+        insert into trusted_publishing_jtis (issuer, jti, expires_at) values
+          ('https://issuer.test', ${expired}, now() - interval '1 minute'),
+          ('https://issuer.test', ${live}, now() + interval '5 minutes')`),
+    );
+    await sweepWebhookOutbox(env);
+    const left = await withDb((db) =>
+      db.execute<{ jti: string }>(sql`select jti from trusted_publishing_jtis where jti in (${expired}, ${live})`),
+    );
+    expect(left.rows.map((r) => r.jti)).toEqual([live]);
+  });
+
+  it('a removed publisher mints no more tokens', async () => {
+    const name = packageName('tpgone');
+    const r = uniqueRepo();
+    await publishPackage(owner.token, name, '1.0.0');
+    const publisher = await addPublisher(owner.token, name, githubPublisher(r));
+    await callJson(`/packages/${name}/trusted-publishers/${publisher.id}`, { method: 'DELETE', token: owner.token });
+    const res = await refusal(await signIdToken(githubClaims(r)));
+    expect(res).toMatchObject({ status: 403, claim: 'repository' });
+  });
+
+  it('documents the trusted publishing routes in the OpenAPI document', async () => {
+    const { body } = await callJson('/openapi.json');
+    const paths = Object.keys(body.paths);
+    for (const path of [
+      '/api/v1/packages/{name}/trusted-publishers',
+      '/api/v1/packages/{name}/trusted-publishers/{id}',
+      '/api/v1/packages/{name}/trusted-publishing',
+      '/api/v1/trusted-publishing/tokens',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    expect(Object.keys(body.paths['/api/v1/trusted-publishing/tokens'])).toEqual(['post', 'delete']);
   });
 });
