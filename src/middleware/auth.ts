@@ -3,7 +3,9 @@
 //   refuseBadToken - global, after the rate limiter: a token that failed verification is a 401,
 //                    but only once the request has counted against its client's anonymous
 //                    bucket (refusing it earlier let bad tokens bypass the per-IP limit);
-//   requireAuth    - per route: confirms the token row is live, sets `auth`. A dead token
+//   requireAuth    - per route: confirms the token row is live, sets `auth`, and refuses
+//                    trusted-publishing tokens (requireAuthOrTrusted admits them: publish and
+//                    their own revocation are all a CI job's token may do). A dead token
 //                    the rate limiter did not know about (revoked by a path that did not
 //                    tell it, or the telling failed) is reported to it, so later requests
 //                    with it are charged to their IP rather than to the owner.

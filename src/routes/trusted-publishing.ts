@@ -73,7 +73,10 @@ const settingsRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireAuth] as const,
   request: { params: NameParam, body: jsonBody(TrustedSettingsBody) },
-  responses: { 200: jsonResponse('Settings', TrustedSettingsReply), ...errorResponses(400, 401, 403, 404) },
+  responses: {
+    200: jsonResponse('Settings', TrustedSettingsReply),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
 });
 
 const exchangeRoute = createRoute({

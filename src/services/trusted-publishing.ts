@@ -158,6 +158,16 @@ export async function setRequireTrustedPublishing(
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const pkg = await lockForOwner(tx, name, actor, 'manage its trusted publishing');
+    if (required) {
+      // Requiring it with no publisher would leave nobody able to publish at all.
+      const [existing] = await tx
+        .select({ n: count() })
+        .from(trustedPublishers)
+        .where(eq(trustedPublishers.packageId, pkg.id));
+      if ((existing?.n ?? 0) === 0) {
+        throw conflict(`Add a trusted publisher to "${name}" before requiring trusted publishing.`);
+      }
+    }
     await tx.update(packages).set({ requireTrustedPublishing: required }).where(eq(packages.id, pkg.id));
     await writeAudit(tx, actor, {
       action: 'trusted_publishing.require',
@@ -250,7 +260,14 @@ export async function exchangeIdToken(
       scopes: ['publish'],
     });
     await tx.insert(trustedTokens).values({ tokenId: issued.tokenId, packageIds, provenance: { ...provenance } });
-    const actor = { userId: actAs, tokenId: issued.tokenId } as AuthContext;
+    const actor: AuthContext = {
+      userId: actAs,
+      username: '',
+      tokenId: issued.tokenId,
+      tokenKind: 'trusted',
+      scopes: ['publish'],
+      packagePattern: null,
+    };
     for (const candidate of matched) {
       await writeAudit(tx, actor, {
         action: 'trusted_token.create',

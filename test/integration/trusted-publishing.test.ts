@@ -328,6 +328,28 @@ describe('requiring trusted publishing', () => {
     const listed = await callJson(`/packages/${name}/trusted-publishers`, { token: owner.token });
     expect(listed.body.require_trusted_publishing).toBe(true);
   });
+
+  it('cannot be switched on for a package with no publisher, which nobody could then publish', async () => {
+    const name = packageName('tpreqnone');
+    await publishPackage(owner.token, name, '1.0.0');
+    const set = await callJson(`/packages/${name}/trusted-publishing`, {
+      method: 'PUT',
+      token: owner.token,
+      json: { require_trusted_publishing: true },
+    });
+    expect(set.status).toBe(409);
+    expect((await publishWith(owner.token, name, '1.1.0')).status).toBe(201);
+  });
+
+  it('is switched by owners only', async () => {
+    const stranger = await createUser('tpreqx');
+    const set = await callJson(`/packages/${pkg}/trusted-publishing`, {
+      method: 'PUT',
+      token: stranger.token,
+      json: { require_trusted_publishing: true },
+    });
+    expect(set.status).toBe(403);
+  });
 });
 
 describe('housekeeping and documentation', () => {
