@@ -179,6 +179,8 @@ describe('exchanging an ID token and publishing with it', () => {
     const brandNew = await publishWith(body.token, packageName('tpnew'), '1.0.0');
     expect(brandNew.status).toBe(403);
     expect((await callJson('/users/me', { token: body.token })).status).toBe(403);
+    // Nor can it be refreshed into a longer-lived token.
+    expect((await callJson('/auth/refresh', { method: 'POST', token: body.token })).status).toBe(403);
     const yank = await callJson(`/packages/${pkg}/1.0.0`, { method: 'DELETE', token: body.token });
     expect(yank.status).toBe(403);
   });
