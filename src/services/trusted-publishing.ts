@@ -26,7 +26,7 @@ import { issueToken } from './tokens';
 export const TRUSTED_TOKEN_MINUTES = 30;
 /** Publishers per package: each one is a way in, and the exchange scans a repository owner's rows. */
 export const MAX_PUBLISHERS_PER_PACKAGE = 20;
-/** Rows the exchange looks at for one repository owner or repository. */
+/** Rows the exchange looks at for one repository owner or repository (this repository's own rows first). */
 const MAX_CANDIDATES = 200;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -230,7 +230,9 @@ export async function exchangeIdToken(
     from trusted_publishers tp join packages p on p.id = tp.package_id
     where tp.provider = ${identity.provider}
       and (tp.owner_id = ${identity.ownerId} or lower(tp.repository) = lower(${identity.repository}))
-    order by tp.created_at, tp.id
+    -- Rows for exactly this repository first, so near misses of a large owner cannot crowd them out.
+    order by (tp.owner_id = ${identity.ownerId} and lower(tp.repository) = lower(${identity.repository})) desc,
+      tp.created_at, tp.id
     limit ${MAX_CANDIDATES}`);
   const candidates = result.rows;
   const matched = candidates.filter((c) => mismatchedClaim(c, identity) === null && c.act_as !== null);
