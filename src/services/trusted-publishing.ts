@@ -255,7 +255,8 @@ export async function exchangeIdToken(
       throw refusedToken(new OidcError('jti', 'The ID token\'s "jti" was already exchanged; request a new one.'));
     const issued = await issueToken(tx, deps.jwtSecret, {
       userId: actAs,
-      name: `trusted: ${identity.repository} run ${identity.runId}`.slice(0, 64),
+      // Run id first: names are capped at 64 characters and it is what tells two tokens apart.
+      name: `CI run ${identity.runId} of ${identity.repository}`.slice(0, 64),
       kind: 'trusted',
       ttlDays: 0,
       expiresAt,

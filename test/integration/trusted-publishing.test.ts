@@ -185,6 +185,21 @@ describe('exchanging an ID token and publishing with it', () => {
     expect(yank.status).toBe(403);
   });
 
+  it("shows minted tokens in the owner's token list, where the owner can revoke them", async () => {
+    const runId = String(Date.now());
+    const { body } = await exchange(await signIdToken(githubClaims(repo, { run_id: runId })));
+    const mine = async () =>
+      (await callJson('/users/me', { token: owner.token })).body.tokens.filter((t: { name: string }) =>
+        t.name.startsWith(`CI run ${runId} of `),
+      );
+    const [listed] = await mine();
+    expect(listed).toMatchObject({ kind: 'trusted', scopes: ['publish'] });
+    const revoked = await callJson(`/users/me/tokens/${listed.token_id}`, { method: 'DELETE', token: owner.token });
+    expect(revoked.status).toBe(200);
+    expect(await mine()).toEqual([]);
+    expect((await publishWith(body.token, pkg, '9.9.8')).status).toBe(401);
+  });
+
   it('lets the trusted token revoke itself, after which it stops working', async () => {
     const { body } = await exchange(await signIdToken(githubClaims(repo)));
     const revoked = await callJson('/trusted-publishing/tokens', { method: 'DELETE', token: body.token });
