@@ -25,6 +25,9 @@ const worker = (httpReads: boolean) =>
         WEBHOOK_TIMEOUT_MS: '2000',
         // JWT_SECRET and WEBHOOK_SECRET_KEY, fresh per run (test/global-setup.ts).
         ...inject('secrets'),
+        // Trusted publishing trusts only the local test issuer (http on loopback).
+        TRUSTED_PUBLISHING_ISSUERS: JSON.stringify({ [String(inject('oidcIssuer'))]: inject('oidcJwksUrl') }),
+        TRUSTED_PUBLISHING_ALLOW_LOCAL: 'true',
       },
     },
   }));

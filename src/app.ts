@@ -18,6 +18,7 @@ import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
+import { trustedPublisherRoutes, trustedTokenRoutes } from './routes/trusted-publishing';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 import { docsPage } from './web/docs';
@@ -41,12 +42,14 @@ export function createApp() {
   api.route('/users', userRoutes);
   // Before /packages: `trending` and `categories` must not be read as package names.
   api.route('/', discoveryRoutes);
+  api.route('/trusted-publishing', trustedTokenRoutes);
   // Webhook events a successful write recorded are dispatched after the response.
   api.use('/packages/*', dispatchEventsAfterWrite);
-  // Before packageRoutes: `deprecate` and `webhooks` must not be read as versions
+  // Before packageRoutes: `deprecate`, `webhooks` and `trusted-publish…` must not be read as versions
   // (DELETE /packages/:name/deprecate would otherwise be a yank).
   api.route('/packages', deprecationRoutes);
   api.route('/packages', webhookRoutes);
+  api.route('/packages', trustedPublisherRoutes);
   api.route('/packages', packageRoutes);
   app.route('/api/v1', api);
 

@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { log } from './lib/log';
 
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+const GITHUB_JWKS = `${GITHUB_ISSUER}/.well-known/jwks`;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Values in .dev.vars.example start with this: a copied example file must not become real secrets. */
@@ -70,6 +73,31 @@ const ConfigSchema = z.object({
     .optional()
     .default('')
     .refine((v) => v === '' || !secretProblem(v), { error: (issue) => secretProblem(issue.input as string) }),
+  // Trusted publishing (src/lib/oidc.ts). The audience CI jobs must request; empty means this registry's origin.
+  TRUSTED_PUBLISHING_AUDIENCE: z.string().optional().default(''),
+  /** JSON object: OIDC issuer -> its JWKS URL. */
+  TRUSTED_PUBLISHING_ISSUERS: z
+    .string()
+    .optional()
+    .default('')
+    .transform((v, ctx) => {
+      if (v.trim() === '') return { [GITHUB_ISSUER]: GITHUB_JWKS };
+      try {
+        return z.record(z.url(), z.url()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'TRUSTED_PUBLISHING_ISSUERS must be a JSON object: issuer -> JWKS URL',
+        });
+        return z.NEVER;
+      }
+    }),
+  // "true" only on the local stack and in tests: an http:// loopback issuer is accepted.
+  TRUSTED_PUBLISHING_ALLOW_LOCAL: z
+    .enum(['true', 'false'])
+    .optional()
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

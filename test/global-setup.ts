@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildAssets } from '../scripts/build-assets.ts';
 import { applyMigrations } from '../scripts/lib/migrate.ts';
+import { startOidcIssuer } from '../scripts/lib/oidc-issuer.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startLocalPostgres } from '../scripts/lib/postgres.ts';
 import { generateSecrets, type Secrets } from '../scripts/lib/secrets.ts';
@@ -29,6 +30,10 @@ declare module 'vitest' {
     webhookReceiver: string;
     /** The Worker's secrets, made as for the local stack but fresh each run. */
     secrets: Secrets;
+    /** A local OIDC issuer (scripts/lib/oidc-issuer.ts): its URL, its JWKS URL, its private keys as JSON. */
+    oidcIssuer: string;
+    oidcJwksUrl: string;
+    oidcPrivateKeys: string;
   }
 }
 
@@ -53,8 +58,13 @@ export default async function setup(project: TestProject) {
   project.provide('secrets', generateSecrets());
   const receiver = await startWebhookReceiver();
   project.provide('webhookReceiver', receiver.url);
+  const issuer = await startOidcIssuer();
+  project.provide('oidcIssuer', issuer.url);
+  project.provide('oidcJwksUrl', issuer.jwksUrl);
+  project.provide('oidcPrivateKeys', JSON.stringify(issuer.privateKeys));
 
   return async () => {
+    await issuer.close();
     await receiver.close();
     await proxy.close();
     await postgres.stop();

@@ -50,8 +50,13 @@ export const apiTokens = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    /** `session` tokens come from register/login/refresh; `api` tokens are named by the user. */
-    kind: text('kind', { enum: ['session', 'api'] }).notNull(),
+    /**
+     * `session` tokens come from register/login/refresh, `web` from a browser
+     * sign-in; `api` tokens are named by the user; `trusted` tokens are minted
+     * for a CI job by trusted publishing (their packages and provenance are in
+     * trusted_tokens).
+     */
+    kind: text('kind', { enum: ['session', 'api', 'web', 'trusted'] }).notNull(),
     /** Empty means "everything the user can do". */
     scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
     /** Optional glob (`raven-*`) limiting which packages the token may act on. */
@@ -63,7 +68,7 @@ export const apiTokens = pgTable(
   },
   (t) => [
     index('api_tokens_user_idx').on(t.userId),
-    check('api_tokens_kind', sql`${t.kind} in ('session', 'api')`),
+    check('api_tokens_kind', sql`${t.kind} in ('session', 'api', 'web', 'trusted')`),
     check('api_tokens_name_length', sql`char_length(${t.name}) between 1 and 64`),
   ],
 );
@@ -95,6 +100,8 @@ export const packages = pgTable(
     downloads: bigint('downloads', { mode: 'number' }).notNull().default(0),
     deprecationMessage: text('deprecation_message'),
     deprecatedAt: tstz('deprecated_at'),
+    /** Set by an owner: only trusted-publishing tokens may publish new versions. */
+    requireTrustedPublishing: boolean('require_trusted_publishing').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     /**
@@ -147,6 +154,8 @@ export const versions = pgTable(
     isPrerelease: boolean('is_prerelease').notNull(),
     downloads: bigint('downloads', { mode: 'number' }).notNull().default(0),
     publishedBy: uuid('published_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Where a trusted-publishing token's CI run came from (src/lib/oidc.ts `Provenance`); null otherwise. */
+    provenance: jsonb('provenance').$type<Record<string, string>>(),
     publishedAt: tstz('published_at').notNull().defaultNow(),
     yanked: boolean('yanked').notNull().default(false),
     yankedAt: tstz('yanked_at'),
@@ -399,6 +408,71 @@ export const webhookAttempts = pgTable(
   ],
 );
 
+/**
+ * CI identities allowed to publish a package (trusted publishing). The columns
+ * every provider has are real columns, because the token exchange looks rows up
+ * by them: the repository owner's immutable id (GitHub `repository_owner_id`,
+ * GitLab `namespace_id`) and the repository path (GitHub `repository`, GitLab
+ * `project_path`). What only one provider has (GitHub's workflow file and
+ * environment, GitLab's CI config path) lives in `config`, checked per provider
+ * by zod (src/schemas/trusted-publishing.ts). A second provider is a new
+ * `provider` value and a new config schema, not a new table or a migration
+ * beyond widening the check.
+ */
+export const trustedPublishers = pgTable(
+  'trusted_publishers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    provider: text('provider', { enum: ['github'] }).notNull(),
+    ownerId: text('owner_id').notNull(),
+    repository: text('repository').notNull(),
+    config: jsonb('config').$type<Record<string, string>>().notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('trusted_publishers_package_idx').on(t.packageId),
+    // The exchange's lookups: by owner id, and by repository (to name the claim a near miss got wrong).
+    index('trusted_publishers_owner_idx').on(t.provider, t.ownerId),
+    index('trusted_publishers_repository_idx').on(t.provider, sql`lower(${t.repository})`),
+    uniqueIndex('trusted_publishers_unique_key').on(
+      t.packageId,
+      t.provider,
+      t.ownerId,
+      sql`lower(${t.repository})`,
+      t.config,
+    ),
+    check('trusted_publishers_provider', sql`${t.provider} in ('github')`),
+  ],
+);
+
+/** What a `trusted` token may do: publish these packages, recording this provenance. */
+export const trustedTokens = pgTable('trusted_tokens', {
+  tokenId: uuid('token_id')
+    .primaryKey()
+    .references(() => apiTokens.id, { onDelete: 'cascade' }),
+  packageIds: uuid('package_ids').array().notNull(),
+  provenance: jsonb('provenance').$type<Record<string, string>>().notNull(),
+});
+
+/**
+ * OIDC token ids already exchanged: an ID token is single use. Rows live until
+ * the ID token itself expires (after that its `exp` refuses it anyway) and the
+ * cron prunes them.
+ */
+export const trustedPublishingJtis = pgTable(
+  'trusted_publishing_jtis',
+  {
+    issuer: text('issuer').notNull(),
+    jti: text('jti').notNull(),
+    expiresAt: tstz('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.jti] }), index('trusted_publishing_jtis_expires_idx').on(t.expiresAt)],
+);
+
 export const usersRelations = relations(users, ({ many }) => ({
   tokens: many(apiTokens),
   ownerships: many(packageOwners),
@@ -423,4 +497,5 @@ export type Version = typeof versions.$inferSelect;
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];
 export type PackageInvitation = typeof packageInvitations.$inferSelect;
 export type Webhook = typeof webhooks.$inferSelect;
+export type TrustedPublisher = typeof trustedPublishers.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

@@ -3,14 +3,16 @@
 //   refuseBadToken - global, after the rate limiter: a token that failed verification is a 401,
 //                    but only once the request has counted against its client's anonymous
 //                    bucket (refusing it earlier let bad tokens bypass the per-IP limit);
-//   requireAuth    - per route: confirms the token row is live, sets `auth`. A dead token
+//   requireAuth    - per route: confirms the token row is live, sets `auth`, and refuses
+//                    trusted-publishing tokens (requireAuthOrTrusted admits them: publish and
+//                    their own revocation are all a CI job's token may do). A dead token
 //                    the rate limiter did not know about (revoked by a path that did not
 //                    tell it, or the telling failed) is reported to it, so later requests
 //                    with it are charged to their IP rather than to the owner.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, AuthContext } from '../env';
-import { type ApiError, unauthenticated } from '../errors';
+import { type ApiError, forbidden, unauthenticated } from '../errors';
 import { verifyToken } from '../lib/tokens';
 import { authenticateToken } from '../services/tokens';
 import { limiterSawRevoked, noteRevoked } from './rate-limit';
@@ -38,7 +40,7 @@ export const refuseBadToken = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+async function authenticate(c: Context<AppEnv>, allowTrusted: boolean): Promise<void> {
   const claims = c.get('claims');
   if (!claims) throw unauthenticated();
   const auth = await authenticateToken(c.var.db.read, claims);
@@ -46,7 +48,23 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     if (!limiterSawRevoked(c)) await noteRevoked(c, claims.userId, claims);
     throw unauthenticated('The token has been revoked or has expired.');
   }
+  // A CI job's trusted-publishing token acts in an owner's name, but only to
+  // publish: it must not read the owner's profile, tokens or anything else.
+  if (auth.tokenKind === 'trusted' && !allowTrusted) {
+    throw forbidden('A trusted-publishing token can only publish its packages (and revoke itself).');
+  }
   c.set('auth', auth);
+}
+
+/** Any live token except a trusted-publishing one. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  await authenticate(c, false);
+  await next();
+});
+
+/** Any live token, trusted-publishing ones included: publish and the trusted token's own revocation. */
+export const requireAuthOrTrusted = createMiddleware<AppEnv>(async (c, next) => {
+  await authenticate(c, true);
   await next();
 });
 
@@ -55,6 +73,12 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
  * requireAuth and declared to the OpenAPI document in the same place.
  */
 export const authed = { security: [{ bearer: [] as string[] }], middleware: [requireAuth] as [typeof requireAuth] };
+
+/** Like `authed`, but trusted-publishing (CI) tokens get through too: publish, and revoking the token itself. */
+export const authedOrTrusted = {
+  security: [{ bearer: [] as string[] }],
+  middleware: [requireAuthOrTrusted] as [typeof requireAuthOrTrusted],
+};
 
 /** The authenticated caller; only valid behind requireAuth. */
 export function currentUser(c: { get(key: 'auth'): AuthContext | undefined }): AuthContext {

@@ -7,7 +7,8 @@
 //   - upkeep: blobs of publishes that failed after their upload
 //     (src/services/uploads.ts), applied download flush ids past their
 //     retention (src/services/downloads.ts), and a small batch of READMEs
-//     published before rendering existed (src/services/readme-backfill.ts).
+//     published before rendering existed (src/services/readme-backfill.ts),
+//     and trusted-publishing ID token ids past their expiry.
 //     All are bounded batches on indexed columns, so a run costs the same
 //     however large the registry is.
 import { loadConfig } from '../config';
@@ -17,6 +18,7 @@ import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
 import { backfillReadmes } from '../services/readme-backfill';
+import { pruneUsedJtis } from '../services/trusted-publishing';
 import { sweepOrphanBlobs } from '../services/uploads';
 
 export interface SweepResult {
@@ -59,6 +61,8 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
     // The sweep runs every minute; history is pruned on the hour's run only.
     const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.read) : 0;
+    // Exchanged OIDC token ids are only needed until those ID tokens expire (minutes).
+    await pruneUsedJtis(db.read);
     const result = { dispatched, resent: stale.length, pruned };
     if (dispatched + stale.length + pruned > 0) {
       log.info('webhook outbox swept', { ...result });

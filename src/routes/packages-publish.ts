@@ -6,7 +6,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
 import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
-import { authed, currentUser } from '../middleware/auth';
+import { authedOrTrusted, currentUser } from '../middleware/auth';
 import { checkNewPackage, limitNewPackage } from '../middleware/rate-limit';
 import { createRouter, fieldErrors } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -108,7 +108,8 @@ const publishRoute = createRoute({
   path: '/publish',
   tags: ['packages'],
   summary: 'Publish a version (multipart: metadata JSON + tarball)',
-  ...authed,
+  // Trusted-publishing tokens (CI) publish here too; the service limits them to their packages.
+  ...authedOrTrusted,
   request: { body: { required: true, content: { 'multipart/form-data': { schema: PublishBodyDoc } } } },
   responses: {
     201: jsonResponse('Published', PublishReply),

@@ -52,5 +52,7 @@ export function versionView(row: VersionRow, requestUrl: string) {
     yanked_at: row.yanked_at,
     // The publisher's username; "" once their account is gone (never null: the CLI reads strings strictly).
     published_by: row.published_by,
+    // Where a trusted-publishing CI run built it; null for an ordinary publish.
+    provenance: row.provenance ?? null,
   };
 }

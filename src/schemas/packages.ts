@@ -181,6 +181,20 @@ export const PackageReply = z
   })
   .openapi('Package');
 
+/** Where a trusted-publishing CI run built a version (src/lib/trusted-claims.ts). */
+export const ProvenanceReply = z
+  .object({
+    provider: z.string(),
+    repository: z.string(),
+    workflow: z.string(),
+    ref: z.string(),
+    sha: z.string(),
+    run_id: z.string(),
+    run_url: z.string(),
+  })
+  .nullable()
+  .openapi('Provenance', { description: 'Where a trusted-publishing CI run built this version; null otherwise.' });
+
 export const VersionReply = z
   .object({
     name: z.string(),
@@ -202,6 +216,7 @@ export const VersionReply = z
     yanked: z.boolean(),
     yanked_at: z.string(),
     published_by: z.string().openapi({ description: 'Username of the publisher; "" if unknown (account deleted).' }),
+    provenance: ProvenanceReply,
   })
   .openapi('PackageVersion');
 

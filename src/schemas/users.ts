@@ -33,7 +33,9 @@ export const TokenInfo = z
   .object({
     token_id: Id,
     name: z.string(),
-    kind: z.enum(['session', 'api']),
+    kind: z.enum(['session', 'api', 'web', 'trusted']).openapi({
+      description: '`trusted`: minted for a CI job by trusted publishing (30 minutes, publish only).',
+    }),
     scopes: z.array(z.string()),
     package_pattern: z.string(),
     created_at: Timestamp,

@@ -1,6 +1,5 @@
 // Webhooks: request and reply shapes. Strings are never null.
 import { z } from '@hono/zod-openapi';
-import { safeText } from '../lib/text-rules';
 import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
 import { Id, pathParam, Timestamp } from './common';
 import { NameParam } from './packages';

@@ -45,6 +45,8 @@ export type LockedPackage = {
   name: string;
   /** The caller's role, or null when the caller is not a member. */
   role: Role | null;
+  /** Only trusted-publishing tokens may publish it (owners still manage it). */
+  requireTrusted: boolean;
 };
 
 /**
@@ -54,7 +56,8 @@ export type LockedPackage = {
  */
 export async function lockPackage(tx: Tx, name: string, userId: string | null = null) {
   const result = await tx.execute<LockedPackage>(sql`
-    select p.id, p.name, ${userId === null ? sql`null::text` : callerRole(userId)} as role
+    select p.id, p.name, ${userId === null ? sql`null::text` : callerRole(userId)} as role,
+      p.require_trusted_publishing as "requireTrusted"
     from packages p where p.name = ${name} for update of p`);
   return result.rows[0];
 }

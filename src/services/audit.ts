@@ -23,7 +23,11 @@ export type AuditAction =
   | 'deprecate'
   | 'undeprecate'
   | 'webhook.create'
-  | 'webhook.delete';
+  | 'webhook.delete'
+  | 'trusted_publisher.create'
+  | 'trusted_publisher.delete'
+  | 'trusted_publishing.require'
+  | 'trusted_token.create';
 
 export async function writeAudit(
   tx: Tx,

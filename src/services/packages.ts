@@ -7,6 +7,7 @@ import { iso } from '../db/fragments';
 import { packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
 import { notFound } from '../errors';
+import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { lockAs } from './access';
 import { writeAudit } from './audit';
@@ -81,6 +82,7 @@ export type VersionRow = {
   yanked: boolean;
   yanked_at: string;
   published_by: string;
+  provenance: Provenance | null;
 };
 
 export async function findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
@@ -90,7 +92,7 @@ export async function findVersion(db: Queryable, name: string, version: string):
       v.keywords, v.categories, v.dependencies, v.dev_dependencies,
       ${iso('v.published_at')} as published_at, v.checksum, v.size_bytes, v.downloads,
       v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at,
-      coalesce(pub.username, '') as published_by
+      coalesce(pub.username, '') as published_by, v.provenance
     from versions v join packages p on p.id = v.package_id
     left join users pub on pub.id = v.published_by
     where p.name = ${name} and v.version = ${version}`);

@@ -2,6 +2,7 @@
 // tokens aggregated as JSON inside Postgres.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
+import type { TokenKind } from '../env';
 
 export type ProfileRow = {
   id: string;
@@ -12,7 +13,7 @@ export type ProfileRow = {
   tokens: {
     id: string;
     name: string;
-    kind: 'session' | 'api';
+    kind: TokenKind;
     scopes: string[];
     package_pattern: string | null;
     created_at: string;

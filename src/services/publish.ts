@@ -9,7 +9,7 @@ import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
-import { ApiError, conflict } from '../errors';
+import { ApiError, conflict, forbidden } from '../errors';
 import { checkDependenciesMatch, checkManifestMatches, ManifestError, parseRavenToml } from '../lib/manifest';
 import { canonicalName } from '../lib/package-name';
 import { renderReadme } from '../lib/readme';
@@ -90,18 +90,52 @@ export async function precheckPublish(
   actor: AuthContext,
   meta: PublishMetadata,
 ): Promise<{ packageExists: boolean }> {
-  const result = await db.read.execute<{ name: string; role: string | null; taken: boolean }>(sql`
-    select p.name,
+  const result = await db.read.execute<{
+    id: string;
+    name: string;
+    role: string | null;
+    require_trusted: boolean;
+    taken: boolean;
+  }>(sql`
+    select p.id, p.name, p.require_trusted_publishing as require_trusted,
       ${callerRole(actor.userId)} as role,
       exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken
     from packages p
     where p.canonical_name = ${canonicalName(meta.name)}`);
   const row = result.rows[0];
-  if (!row) return { packageExists: false };
+  if (!row) {
+    if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+    return { packageExists: false };
+  }
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
-  if (!hasRole(row.role, 'maintainer')) throw notMaintainer(meta.name);
+  const refusal = publishRefusal(actor, meta.name, { id: row.id, role: row.role, requireTrusted: row.require_trusted });
+  if (refusal) throw refusal;
   if (row.taken) throw versionExists(meta.name, meta.version);
   return { packageExists: true };
+}
+
+/**
+ * Who may publish an existing package. A trusted-publishing token may publish
+ * exactly the packages its CI identity matched at the exchange, whoever's
+ * name it acts in; any other token needs its user to be an owner or
+ * maintainer, and is refused outright when the package requires trusted
+ * publishing (owners keep yank, deprecate and owner management).
+ */
+function publishRefusal(
+  actor: AuthContext,
+  name: string,
+  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean },
+): ApiError | null {
+  if (actor.tokenKind === 'trusted') {
+    return actor.trusted?.packageIds.includes(pkg.id)
+      ? null
+      : forbidden(`This trusted-publishing token may not publish "${name}": its CI workflow is not a publisher of it.`);
+  }
+  if (!hasRole(pkg.role, 'maintainer')) return notMaintainer(name);
+  if (pkg.requireTrusted) {
+    return forbidden(`"${name}" requires trusted publishing: publish it from its configured CI workflow.`);
+  }
+  return null;
 }
 
 export async function publish(
@@ -152,17 +186,25 @@ export async function publish(
       }
       let created = false;
       if (!pkg) {
+        if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
         await deps.beforeCreatePackage?.(meta.name);
         [pkg] = await tx
           .insert(packages)
           .values({ name: meta.name, canonicalName: canonicalName(meta.name), ...fields })
-          .returning({ id: packages.id, name: packages.name, role: sql<'owner'>`'owner'` });
+          .returning({
+            id: packages.id,
+            name: packages.name,
+            role: sql<'owner'>`'owner'`,
+            requireTrusted: packages.requireTrustedPublishing,
+          });
         if (!pkg) throw new Error('package insert returned nothing');
         await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });
         created = true;
-      } else if (!hasRole(pkg.role, 'maintainer')) {
-        throw notMaintainer(meta.name);
+      } else {
+        const refusal = publishRefusal(actor, meta.name, pkg);
+        if (refusal) throw refusal;
       }
+      const provenance = actor.tokenKind === 'trusted' ? (actor.trusted?.provenance ?? null) : null;
 
       // The package row is locked, so this check and the insert cannot race.
       // semver.eq also catches versions differing only in build metadata.
@@ -187,6 +229,7 @@ export async function publish(
           r2Key,
           isPrerelease: isPrerelease(meta.version),
           publishedBy: actor.userId,
+          provenance: provenance ? { ...provenance } : null,
         })
         .returning({ publishedAt: versions.publishedAt });
       if (!row) throw new Error('version insert returned nothing');
@@ -195,7 +238,12 @@ export async function publish(
         action: 'publish',
         packageId: pkg.id,
         version: meta.version,
-        details: { checksum: checked.checksum, size_bytes: checked.size, new_package: created },
+        details: {
+          checksum: checked.checksum,
+          size_bytes: checked.size,
+          new_package: created,
+          ...(provenance ? { provenance } : {}),
+        },
       });
       const data = { checksum: checked.checksum, size_bytes: checked.size };
       await recordEvent(tx, actor, {
@@ -218,6 +266,11 @@ export async function publish(
     throw await explainConflict(deps.db, err, meta);
   }
 }
+
+const trustedCannotCreate = (name: string) =>
+  forbidden(
+    `A trusted-publishing token cannot create "${name}": publish its first version the ordinary way, then add a trusted publisher.`,
+  );
 
 const notMaintainer = (name: string) => notAllowed(name, 'maintainer', 'publish it');
 

@@ -2,9 +2,10 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { apiTokens } from '../db/schema';
-import type { AuthContext } from '../env';
+import type { AuthContext, TokenKind } from '../env';
 import { isSessionKind, type TokenScope } from '../lib/token-rules';
 import { signToken } from '../lib/tokens';
+import type { Provenance } from '../lib/trusted-claims';
 
 // The pure rules live in lib/token-rules; routes keep importing them from here.
 export { isSessionKind, narrowGrant, TOKEN_SCOPES, type TokenScope, tokenAllows } from '../lib/token-rules';
@@ -12,7 +13,7 @@ export { isSessionKind, narrowGrant, TOKEN_SCOPES, type TokenScope, tokenAllows 
 export interface IssueTokenInput {
   userId: string;
   name: string;
-  kind: 'session' | 'api';
+  kind: TokenKind;
   /** Lifetime from now; ignored when `expiresAt` is given. */
   ttlDays: number;
   /** An absolute expiry (refresh of an API token keeps its original one). */
@@ -65,13 +66,16 @@ export async function authenticateToken(
     id: string;
     user_id: string;
     username: string;
-    kind: 'session' | 'api';
+    kind: TokenKind;
     scopes: string[];
     package_pattern: string | null;
+    package_ids: string[] | null;
+    provenance: Provenance | null;
   }>(sql`
     with live as (
-      select t.id, t.user_id, u.username, t.kind, t.scopes, t.package_pattern
+      select t.id, t.user_id, u.username, t.kind, t.scopes, t.package_pattern, tt.package_ids, tt.provenance
       from api_tokens t join users u on u.id = t.user_id
+      left join trusted_tokens tt on tt.token_id = t.id
       where t.id = ${claims.tokenId} and t.user_id = ${claims.userId}
         and t.revoked_at is null and t.expires_at > now()
     ), touched as (
@@ -79,7 +83,7 @@ export async function authenticateToken(
       where id = (select id from live) and (last_used is null or last_used < now() - interval '1 minute')
       returning id
     )
-    select id, user_id, username, kind, scopes, package_pattern from live`);
+    select id, user_id, username, kind, scopes, package_pattern, package_ids, provenance from live`);
   const row = result.rows[0];
   if (!row) return null;
   return {
@@ -89,6 +93,10 @@ export async function authenticateToken(
     tokenKind: row.kind,
     scopes: row.scopes,
     packagePattern: row.package_pattern,
+    trusted:
+      row.kind === 'trusted' && row.package_ids && row.provenance
+        ? { packageIds: row.package_ids, provenance: row.provenance }
+        : null,
   };
 }
 

@@ -142,6 +142,7 @@ describe('publishing the real fixture packages', () => {
         yanked: false,
         yanked_at: '',
         published_by: owner.username,
+        provenance: null,
       });
     }
     const forms = await callJson('/packages/raven-forms/1.0.0');
