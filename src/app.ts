@@ -8,6 +8,7 @@ import { bearer, refuseBadToken } from './middleware/auth';
 import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
+import { edgeCachePolicy } from './middleware/edge-cache';
 import { rateLimit } from './middleware/rate-limit';
 import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
@@ -17,6 +18,7 @@ import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
+import { indexRoutes } from './routes/resolution-index';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 
@@ -24,6 +26,8 @@ export function createApp() {
   const app = createRouter();
 
   app.use('*', requestContext);
+  // Outside everything else, so it also sees errors and 429s as rendered.
+  app.use('*', edgeCachePolicy);
   app.use('*', surfaceNonErrors);
   app.route('/health', healthRoutes);
 
@@ -38,6 +42,7 @@ export function createApp() {
   api.route('/users', userRoutes);
   // Before /packages: `trending` and `categories` must not be read as package names.
   api.route('/', discoveryRoutes);
+  api.route('/index', indexRoutes);
   // Webhook events a successful write recorded are dispatched after the response.
   api.use('/packages/*', dispatchEventsAfterWrite);
   // Before packageRoutes: `deprecate` and `webhooks` must not be read as versions
