@@ -36,7 +36,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     // The Worker logs one JSON line per request; keep test output readable.
-    onConsoleLog: (log) => !log.includes('"msg":"request"'),
+    onConsoleLog: (log) =>
+      !log.includes('"msg":"request"') && !log.includes('"msg":"edge cache purge (not available here)"'),
     hookTimeout: 60_000,
     // Both read paths stay tested: everything runs with HTTP reads (the deployed
     // default), and the integration tests run again on the WebSocket Pool. The

@@ -14,6 +14,8 @@ import { SEED, seedDatabase, syntheticTarball } from './lib/seed.ts';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'ravensone-packages');
+// RATE_LIMIT_INSTALL_PER_HOUR stays at its default (5000): the install scenario
+// shows a 30-package install from one address fits it three times over.
 const UNLIMITED = {
   RATE_LIMIT_ANON_PER_HOUR: '100000000',
   RATE_LIMIT_AUTH_PER_HOUR: '100000000',
@@ -34,7 +36,21 @@ interface Row extends LoadResult {
   route: string;
   ceilingFraction?: number;
   statementsPerRequest?: number;
+  /** Whether Workers Cache may store the reply (so a warm edge answers without the Worker). */
+  edgeCacheable?: boolean;
+  /** Wall time of a whole scenario that is not a throughput run (the install). */
+  totalMs?: number;
 }
+
+/** What Workers Cache honours: Cloudflare-CDN-Cache-Control first, else Cache-Control; public and storable. */
+function edgeCacheable(res: Response): boolean {
+  const said = res.headers.get('cloudflare-cdn-cache-control') ?? res.headers.get('cache-control') ?? '';
+  return /\bpublic\b/.test(said) && !/\b(private|no-store)\b/.test(said);
+}
+
+/** A tree of 30 packages: i depends on 2i+1 and 2i+2 (the e2e test's shape). */
+const INSTALL_PACKAGES = 30;
+const installName = (variant: string, i: number) => `bench-inst-${variant}-${i}`;
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
 /** Many clients, as in production: a pool of 200 IPs, each with its own rate-limit object, each coming back. */
@@ -108,6 +124,7 @@ interface Setup {
   warmDownload: string;
   coldDownloads: string[];
   publishBodies: { body: Buffer; contentType: string }[];
+  installRoot: string;
 }
 
 async function prepare(api: string, variant: string): Promise<Setup> {
@@ -134,6 +151,13 @@ async function prepare(api: string, variant: string): Promise<Setup> {
     const res = await publish(api, token, await syntheticTarball(coldName, version, 16 * 1024));
     if (res.status === 201) coldDownloads.push(`/api/v1/packages/${coldName}/${version}/download`);
   }
+  // The install tree (published children first only for tidiness; publish does not check dependencies).
+  for (let i = INSTALL_PACKAGES - 1; i >= 0; i--) {
+    const deps = Object.fromEntries(
+      [2 * i + 1, 2 * i + 2].filter((j) => j < INSTALL_PACKAGES).map((j) => [installName(variant, j), '^1.0']),
+    );
+    await publish(api, token, await syntheticTarball(installName(variant, i), '1.0.0', 4 * 1024, deps));
+  }
   const publishName = `bench-publish-${variant}`;
   // The first version creates the package; racing creators would (rightly) get 409s.
   await publish(api, token, await syntheticTarball(publishName, '0.0.1', 1024));
@@ -149,6 +173,54 @@ async function prepare(api: string, variant: string): Promise<Setup> {
     warmDownload: '/api/v1/packages/raven-store/1.0.0/download',
     coldDownloads,
     publishBodies,
+    installRoot: installName(variant, 0),
+  };
+}
+
+/**
+ * `raven pkg install` of the 30-package tree from one address, three times over:
+ * for each dependency one GET /packages/:name, then the tarball twice. Sequential,
+ * as the CLI is; reports total requests, wall time and per-request latency.
+ */
+async function installThreeTimes(api: string, root: string): Promise<LoadResult & { totalMs: number }> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const get = async (url: string) => {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { 'cf-connecting-ip': '10.9.9.9' } });
+    const body = await res.arrayBuffer();
+    latencies.push(performance.now() - started);
+    if (res.status !== 200) non2xx += 1;
+    return { res, body };
+  };
+  const started = performance.now();
+  for (let round = 0; round < 3; round++) {
+    const seen = new Set<string>();
+    const queue = [root];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const info = await get(`${api}/packages/${name}`);
+      const version = (JSON.parse(new TextDecoder().decode(info.body)) as { latest_version: string }).latest_version;
+      const url = `${api}/packages/${name}/${version}/download`;
+      const manifest = await get(url);
+      await get(url);
+      const meta = await metadataFromTarball(new Uint8Array(manifest.body));
+      queue.push(...Object.keys(meta.dependencies));
+    }
+  }
+  const totalMs = Math.round(performance.now() - started);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+  return {
+    requests: latencies.length,
+    rps: Math.round((latencies.length / totalMs) * 1000),
+    p50: at(0.5),
+    p99: at(0.99),
+    errors: 0,
+    non2xx,
+    totalMs,
   };
 }
 
@@ -193,6 +265,7 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
       'GET /packages/:name/:version',
       () => `/api/v1/packages/${benchPackage()}/1.0.${Math.floor(Math.random() * 5)}`,
     ),
+    fromManyClients('GET /index/:name', () => `/api/v1/index/${benchPackage()}`),
     fromManyClients(
       'GET /search?q=',
       () => `/api/v1/search?q=${pick([...words, 'rout', 'raven-fomrs', 'validation'])}`,
@@ -222,6 +295,11 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
         const sampleQueue = setup.coldDownloads.slice(0, 20);
         return () => fetch(base + (sampleQueue.shift() ?? setup.warmDownload));
       })(),
+    },
+    {
+      route: 'install 30 packages x3, one IP',
+      read: false,
+      run: () => installThreeTimes(api, setup.installRoot),
     },
     {
       route: 'POST /auth/login',
@@ -263,11 +341,16 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
   let ceiling = 0;
   for (const scenario of scenarios) {
     let statementsPerRequest: number | undefined;
+    let cacheable: boolean | undefined;
     if (scenario.sample) {
       const samples = 20;
       await settle(); // let the previous scenario's waitUntil work finish first
       await counter.reset();
-      for (let i = 0; i < samples; i++) await scenario.sample().then((r) => r.arrayBuffer());
+      for (let i = 0; i < samples; i++) {
+        const res = await scenario.sample();
+        cacheable = edgeCacheable(res);
+        await res.arrayBuffer();
+      }
       statementsPerRequest = Math.round(((await counter.count()) / samples) * 100) / 100;
     }
     const result = await scenario.run();
@@ -277,6 +360,7 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
       route: scenario.route,
       ...result,
       statementsPerRequest,
+      edgeCacheable: cacheable,
       ceilingFraction: scenario.read && ceiling ? Math.round((result.rps / ceiling) * 100) / 100 : undefined,
     });
     console.log(`${variant.padEnd(10)} ${scenario.route.padEnd(32)} ${String(result.rps).padStart(6)} req/s`);
@@ -285,7 +369,18 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
 }
 
 function report(rows: Row[]) {
-  const header = ['variant', 'route', 'req/s', 'p50 ms', 'p99 ms', 'of /health', 'SQL stmts/req', 'errors', 'non-2xx'];
+  const header = [
+    'variant',
+    'route',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'of /health',
+    'SQL stmts/req',
+    'edge-cacheable',
+    'errors',
+    'non-2xx',
+  ];
   const lines = rows.map((r) => [
     r.variant,
     r.route,
@@ -294,6 +389,7 @@ function report(rows: Row[]) {
     String(r.p99),
     r.ceilingFraction === undefined ? '' : `${Math.round(r.ceilingFraction * 100)}%`,
     r.statementsPerRequest === undefined ? '' : String(r.statementsPerRequest),
+    r.edgeCacheable === undefined ? '' : r.edgeCacheable ? 'yes' : 'no',
     String(r.errors),
     String(r.non2xx),
   ]);
@@ -301,6 +397,20 @@ function report(rows: Row[]) {
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(`\n${fmt(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   for (const line of lines) console.log(fmt(line));
+  // The closing note: the install path beside /health, from the same run.
+  for (const variant of new Set(rows.map((r) => r.variant))) {
+    const find = (route: string) => rows.find((r) => r.variant === variant && r.route === route);
+    const [health, index, install] = [
+      find('GET /health'),
+      find('GET /index/:name'),
+      find('install 30 packages x3, one IP'),
+    ];
+    if (!health || !index || !install) continue;
+    console.log(
+      `${variant}: GET /index/:name ${index.rps} req/s (${Math.round((index.rps / health.rps) * 100)}% of /health's ${health.rps}); ` +
+        `30-package install x3 from one IP: ${install.requests} requests in ${install.totalMs} ms, ${install.non2xx} not 200.`,
+    );
+  }
   const machine = {
     cpu: cpus()[0]?.model,
     cores: cpus().length,

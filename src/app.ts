@@ -9,6 +9,7 @@ import { bearer, refuseBadToken } from './middleware/auth';
 import { limitJsonBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
+import { edgeCachePolicy } from './middleware/edge-cache';
 import { rateLimit } from './middleware/rate-limit';
 import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
@@ -18,6 +19,7 @@ import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
+import { indexRoutes } from './routes/resolution-index';
 import { trustedPublisherRoutes, trustedTokenRoutes } from './routes/trusted-publishing';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
@@ -28,6 +30,8 @@ export function createApp() {
   const app = createRouter();
 
   app.use('*', requestContext);
+  // Outside everything else, so it also sees errors and 429s as rendered.
+  app.use('*', edgeCachePolicy);
   app.use('*', surfaceNonErrors);
   app.route('/health', healthRoutes);
 
@@ -43,6 +47,7 @@ export function createApp() {
   // Before /packages: `trending` and `categories` must not be read as package names.
   api.route('/', discoveryRoutes);
   api.route('/trusted-publishing', trustedTokenRoutes);
+  api.route('/index', indexRoutes);
   // Webhook events a successful write recorded are dispatched after the response.
   api.use('/packages/*', dispatchEventsAfterWrite);
   // Before packageRoutes: `deprecate`, `webhooks` and `trusted-publish…` must not be read as versions

@@ -47,6 +47,8 @@ const ConfigSchema = z.object({
   TOKEN_TTL_DAYS: positiveInt(30),
   MAX_TARBALL_BYTES: positiveInt(50 * 1024 * 1024),
   RATE_LIMIT_ANON_PER_HOUR: positiveInt(60),
+  /** Anonymous package info, version info and index reads, per client IP (the install path). */
+  RATE_LIMIT_INSTALL_PER_HOUR: positiveInt(5000),
   RATE_LIMIT_AUTH_PER_HOUR: positiveInt(5000),
   RATE_LIMIT_SEARCH_PER_HOUR: positiveInt(100),
   RATE_LIMIT_LOGIN_PER_HOUR: positiveInt(10),

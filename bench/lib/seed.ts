@@ -76,8 +76,14 @@ export async function seedDatabase(databaseUrl: string): Promise<void> {
 }
 
 /** A package tarball of about `bytes` bytes (incompressible filler), as the CLI would pack it. */
-export async function syntheticTarball(name: string, version: string, bytes: number): Promise<Uint8Array> {
-  const toml = `[package]\nname = "${name}"\nversion = "${version}"\nauthors = ["bench"]\nlicense = "MIT"\ndescription = "Benchmark package"\n`;
+export async function syntheticTarball(
+  name: string,
+  version: string,
+  bytes: number,
+  dependencies: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const deps = Object.entries(dependencies).map(([dep, req]) => `${dep} = "${req}"\n`);
+  const toml = `[package]\nname = "${name}"\nversion = "${version}"\nauthors = ["bench"]\nlicense = "MIT"\ndescription = "Benchmark package"\n\n[dependencies]\n${deps.join('')}`;
   const tar = await packTar([
     { header: { name: 'raven.toml', size: Buffer.byteLength(toml), type: 'file' }, body: toml },
     { header: { name: 'src/lib.raven', size: 15, type: 'file' }, body: 'export fn x() {' },

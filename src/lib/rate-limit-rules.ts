@@ -1,17 +1,19 @@
 // Which bucket a request draws from: pure, so the routing of limits is unit tested.
 import type { Config } from '../config';
+import { RESERVED_PACKAGE_NAMES } from './package-name';
 
 export interface Bucket {
   /** Durable Object name; one object per key. */
   key: string;
   limit: number;
   /** For logs: which rule applied, never the key itself (it holds IPs and emails). */
-  kind: 'anon' | 'user' | 'search' | 'login-ip' | 'login-email' | 'login-email-all' | 'new-package';
+  kind: 'anon' | 'install' | 'user' | 'search' | 'login-ip' | 'login-email' | 'login-email-all' | 'new-package';
 }
 
 /** Durable Object names. The prefixes keep buckets of different rules apart. */
 export const bucketKeys = {
   anon: (ip: string) => `anon:${clientKey(ip)}`,
+  install: (ip: string) => `install:${clientKey(ip)}`,
   user: (userId: string) => `user:${userId}`,
   search: (ip: string) => `search:${clientKey(ip)}`,
   loginIp: (ip: string) => `login-ip:${clientKey(ip)}`,
@@ -25,6 +27,7 @@ export const bucketKeys = {
 type Limits = Pick<
   Config,
   | 'RATE_LIMIT_ANON_PER_HOUR'
+  | 'RATE_LIMIT_INSTALL_PER_HOUR'
   | 'RATE_LIMIT_AUTH_PER_HOUR'
   | 'RATE_LIMIT_SEARCH_PER_HOUR'
   | 'RATE_LIMIT_LOGIN_PER_HOUR'
@@ -44,11 +47,27 @@ export interface RequestFacts {
 const DOWNLOAD = /^\/api\/v1\/packages\/[^/]+\/[^/]+\/download\/?$/;
 const SEARCH = /^\/api\/v1\/search\/?$/;
 const LOGIN = /^\/api\/v1\/auth\/login\/?$/;
+// The install path: package info, version info (a version starts with a digit,
+// so `/packages/x/owners` and `/packages/x/stats` are not it) and the index.
+const PACKAGE_INFO = /^\/api\/v1\/packages\/([^/]+)(?:\/\d[^/]*)?\/?$/;
+const INDEX = /^\/api\/v1\/index\/[^/]+\/?$/;
+
+/** Whether an anonymous read is on the install path (`raven pkg install`'s reads, and resolvers'). */
+export function isInstallRead(method: string, path: string): boolean {
+  const verb = method.toUpperCase();
+  if (verb !== 'GET' && verb !== 'HEAD') return false;
+  if (INDEX.test(path)) return true;
+  const name = PACKAGE_INFO.exec(path)?.[1]?.toLowerCase();
+  // `/packages/trending`, `/packages/publish`, ... are other routes, never package names.
+  return name !== undefined && !RESERVED_PACKAGE_NAMES.has(name);
+}
 
 /**
  * The general bucket for a request, or null when the middleware must not call
  * the limiter at all: tarball downloads are never limited, and login is limited
  * inside its handler (per IP and per email; the email is in the body).
+ * Anonymous install-path reads draw from their own per-IP bucket; signed-in
+ * ones from the user's, like everything else a user does.
  */
 export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null {
   const method = req.method.toUpperCase();
@@ -59,6 +78,10 @@ export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null 
   if (SEARCH.test(req.path))
     return { key: bucketKeys.search(ip), limit: limits.RATE_LIMIT_SEARCH_PER_HOUR, kind: 'search' };
   if (req.userId) return { key: bucketKeys.user(req.userId), limit: limits.RATE_LIMIT_AUTH_PER_HOUR, kind: 'user' };
+  // What `raven pkg install` reads: a CI fleet behind one NAT address must not
+  // run out of the general anonymous budget, so these reads have their own.
+  if (isInstallRead(method, req.path))
+    return { key: bucketKeys.install(ip), limit: limits.RATE_LIMIT_INSTALL_PER_HOUR, kind: 'install' };
   return { key: bucketKeys.anon(ip), limit: limits.RATE_LIMIT_ANON_PER_HOUR, kind: 'anon' };
 }
 

@@ -3,6 +3,7 @@
 // would otherwise be taken for a yank of version "deprecate".
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden } from '../errors';
+import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
@@ -38,6 +39,8 @@ export const deprecationRoutes = createRouter()
     if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not deprecate "${name}".`);
     const { message } = c.req.valid('json');
     const now = await setDeprecation(c.var.db, caller, name, message);
+    // The package reply and every index line say whether it is deprecated.
+    await purgeTags(c.executionCtx, [packageTag(name)]);
     const deprecatedAt = (now?.deprecatedAt ?? new Date()).toISOString();
     return c.json({ name, deprecated: true as const, message, deprecated_at: deprecatedAt }, 200);
   })
@@ -46,5 +49,6 @@ export const deprecationRoutes = createRouter()
     const name = c.req.valid('param').name;
     if (!tokenAllows(caller, 'owners', name)) throw forbidden(`This token may not undeprecate "${name}".`);
     await setDeprecation(c.var.db, caller, name, null);
+    await purgeTags(c.executionCtx, [packageTag(name)]);
     return c.json({ name, deprecated: false as const }, 200);
   });

@@ -3,6 +3,7 @@
 // Accepting needs a token that may change owners of that package (scope and
 // pattern), like every other ownership change.
 import { createRoute } from '@hono/zod-openapi';
+import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -53,6 +54,8 @@ export const invitationRoutes = createRouter()
     const auth = currentUser(c);
     const id = c.req.valid('param').invitation_id;
     const accepted = await acceptInvitation(c.var.db, auth, id, (name) => tokenAllows(auth, 'owners', name));
+    // A new member can change who the package reply names as its owner.
+    await purgeTags(c.executionCtx, [packageTag(accepted.package)]);
     return c.json({ package: accepted.package, role: accepted.role, added_at: accepted.addedAt.toISOString() }, 200);
   })
   .openapi(declineRoute, async (c) => {

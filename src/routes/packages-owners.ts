@@ -3,6 +3,7 @@
 // /{name}/{version} so `owners`, `invitations` and `audit` are never read as versions.
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
+import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
@@ -116,6 +117,8 @@ export const ownerRoutes = createRouter()
         202,
       );
     }
+    // A role change can change who the package reply names as its owner; an invitation changes nothing yet.
+    await purgeTags(c.executionCtx, [packageTag(name)]);
     return c.json({ username: change.username, role: change.role, added_at: change.addedAt.toISOString() }, 200);
   })
   .openapi(invitationsRoute, async (c) => {
@@ -136,6 +139,7 @@ export const ownerRoutes = createRouter()
     const { name, username } = c.req.valid('param');
     if (!tokenAllows(auth, 'owners', name)) throw forbidden(`This token may not change the owners of "${name}".`);
     const removed = await removeOwner(c.var.db, auth, name, username);
+    await purgeTags(c.executionCtx, [packageTag(name)]);
     return c.json({ username: removed.username, removed: true as const }, 200);
   })
   .openapi(auditRoute, async (c) => {

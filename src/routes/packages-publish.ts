@@ -4,6 +4,7 @@
 // ends, and the service inspects and stores the tarball.
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
+import { packageTag, purgeTags } from '../lib/edge-cache';
 import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
 import { authedOrTrusted, currentUser } from '../middleware/auth';
@@ -161,6 +162,8 @@ export const publishRoutes = createRouter().openapi(publishRoute, async (c) => {
     metadata,
     tarball,
   );
+  // The package reply lists the new version and the index gains a line.
+  await purgeTags(c.executionCtx, [packageTag(published.name)]);
   return c.json(
     {
       package_id: published.packageId,

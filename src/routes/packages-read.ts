@@ -1,6 +1,7 @@
 // Package and version pages, tarball downloads, yank and unyank.
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
+import { packageTag, publicReply, purgeTags, versionTag } from '../lib/edge-cache';
 import { etagFor, ifNoneMatchHits } from '../lib/etag';
 import { log } from '../lib/log';
 import { authed, currentUser } from '../middleware/auth';
@@ -26,7 +27,11 @@ const packageRoute = createRoute({
   tags: ['packages'],
   summary: 'A package: metadata, versions (ascending semver), owner, downloads',
   request: { params: NameParam },
-  responses: { 200: jsonResponse('Package', PackageReply), ...errorResponses(404) },
+  responses: {
+    200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', PackageReply),
+    304: { description: 'Not modified (If-None-Match matched the ETag)' },
+    ...errorResponses(404),
+  },
 });
 
 const versionRoute = createRoute({
@@ -35,7 +40,11 @@ const versionRoute = createRoute({
   tags: ['packages'],
   summary: 'One version (yanked versions are still described)',
   request: { params: NameVersionParam },
-  responses: { 200: jsonResponse('Version', VersionReply), ...errorResponses(404) },
+  responses: {
+    200: jsonResponse('Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)', VersionReply),
+    304: { description: 'Not modified (If-None-Match matched the ETag)' },
+    ...errorResponses(404),
+  },
 });
 
 const downloadRoute = createRoute({
@@ -95,13 +104,15 @@ export const readRoutes = createRouter()
     const name = c.req.valid('param').name;
     const row = await findPackage(c.var.db.read, name);
     if (!row) throw notFound(`No package named "${name}".`);
-    return c.json(packageView(row), 200);
+    const body = JSON.stringify(packageView(row));
+    return publicReply(body, [packageTag(name)], c.req.header('if-none-match'));
   })
   .openapi(versionRoute, async (c) => {
     const { name, version } = c.req.valid('param');
     const row = await findVersion(c.var.db.read, name, version);
     if (!row) throw notFound(`No version "${version}" of "${name}".`);
-    return c.json(versionView(row, c.req.url), 200);
+    const body = JSON.stringify(versionView(row, c.req.url));
+    return publicReply(body, [packageTag(name), versionTag(name, row.version)], c.req.header('if-none-match'));
   })
   .openapi(downloadRoute, async (c) => {
     const { name, version } = c.req.valid('param');
@@ -155,6 +166,7 @@ export const readRoutes = createRouter()
     const { name, version } = c.req.valid('param');
     if (!tokenAllows(auth, 'yank', name)) throw forbidden(`This token may not yank versions of "${name}".`);
     const { yankedAt } = await setYanked(c.var.db, auth, name, version, true);
+    await purgeTags(c.executionCtx, [packageTag(name), versionTag(name, version)]);
     return c.json({ name, version, yanked: true as const, yanked_at: (yankedAt ?? new Date()).toISOString() }, 200);
   })
   .openapi(unyankRoute, async (c) => {
@@ -162,5 +174,6 @@ export const readRoutes = createRouter()
     const { name, version } = c.req.valid('param');
     if (!tokenAllows(auth, 'yank', name)) throw forbidden(`This token may not unyank versions of "${name}".`);
     await setYanked(c.var.db, auth, name, version, false);
+    await purgeTags(c.executionCtx, [packageTag(name), versionTag(name, version)]);
     return c.json({ name, version, yanked: false as const }, 200);
   });

@@ -104,22 +104,21 @@ function ownerCaller(c: Context<AppEnv>, name: string) {
 
 export const trustedPublisherRoutes = createRouter()
   .openapi(listRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     return c.json(await listPublishers(c.var.db.read, name, ownerCaller(c, name)), 200);
   })
   .openapi(createPublisherRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const created = await createPublisher(c.var.db, ownerCaller(c, name), name, c.req.valid('json'));
     return c.json(created, 201);
   })
   .openapi(deletePublisherRoute, async (c) => {
-    const { name: rawName, id } = c.req.valid('param');
-    const name = rawName.toLowerCase();
-    await deletePublisher(c.var.db, ownerCaller(c, name), name, id.toLowerCase());
-    return c.json({ id: id.toLowerCase(), deleted: true as const }, 200);
+    const { name, id } = c.req.valid('param');
+    await deletePublisher(c.var.db, ownerCaller(c, name), name, id);
+    return c.json({ id: id, deleted: true as const }, 200);
   })
   .openapi(settingsRoute, async (c) => {
-    const name = c.req.valid('param').name.toLowerCase();
+    const name = c.req.valid('param').name;
     const required = c.req.valid('json').require_trusted_publishing;
     await setRequireTrustedPublishing(c.var.db, ownerCaller(c, name), name, required);
     return c.json({ name, require_trusted_publishing: required }, 200);

@@ -1,6 +1,6 @@
 // Trusted publishing: request and reply shapes. Strings are never null.
 import { z } from '@hono/zod-openapi';
-import { Id, Timestamp } from './common';
+import { Id, pathParam, Timestamp } from './common';
 import { NameParam } from './packages';
 
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
@@ -47,13 +47,7 @@ export const GitHubPublisherBody = z
 export const CreatePublisherBody = GitHubPublisherBody;
 export type CreatePublisherInput = z.infer<typeof CreatePublisherBody>;
 
-export const PublisherParam = NameParam.extend({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
-});
+export const PublisherParam = NameParam.extend({ id: pathParam('id', 64).openapi({ format: 'uuid' }) });
 
 export const PublisherReply = z
   .object({

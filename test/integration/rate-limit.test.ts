@@ -292,6 +292,47 @@ describe('login', () => {
   });
 });
 
+describe('the install path', () => {
+  it('package info, version info and index reads have their own per-IP bucket of 5000, apart from the anonymous one', async () => {
+    const ip = uniqueIp();
+    const name = unique('inst');
+    await spend(bucketKeys.anon(ip), 60, 60);
+    await expectRefusal(await call(`/users/${user.username}`, { ip }), 60);
+    const reads = [`/packages/${name}`, `/packages/${name}/1.0.0`, `/index/${name}`, '/index/config.json'];
+    for (const [i, path] of reads.entries()) {
+      const res = await call(path, { ip });
+      expect(res.status, path).not.toBe(429);
+      expect(limitHeaders(res), path).toMatchObject({ limit: '5000', remaining: String(4999 - i) });
+      await res.arrayBuffer();
+    }
+    // The rest of /packages is the ordinary API: still refused.
+    await expectRefusal(await call(`/packages/${name}/owners`, { ip }), 60);
+  });
+
+  it('the 5001st install read in an hour is refused, and only for that IP', async () => {
+    const ip = uniqueIp();
+    const name = unique('inst');
+    await spend(bucketKeys.install(ip), 5000, 4999);
+    const last = await call(`/packages/${name}`, { ip });
+    expect(last.status).toBe(404);
+    expect(limitHeaders(last)).toMatchObject({ limit: '5000', remaining: '0' });
+    await expectRefusal(await call(`/packages/${name}`, { ip }), 5000);
+    await expectRefusal(await call(`/index/${name}`, { ip }), 5000);
+    expect((await call(`/packages/${name}`)).status).toBe(404);
+  });
+
+  it('RATE_LIMIT_INSTALL_PER_HOUR changes the install limit', async () => {
+    const headers = { 'cf-connecting-ip': uniqueIp() };
+    const vars = { RATE_LIMIT_INSTALL_PER_HOUR: '2' };
+    const path = `/packages/${unique('inst')}`;
+    for (let i = 0; i < 2; i++) {
+      const res = await callWith(vars, path, { headers });
+      expect(limitHeaders(res)).toMatchObject({ limit: '2', remaining: String(1 - i) });
+    }
+    await expectRefusal(await callWith(vars, path, { headers }), 2);
+  });
+});
+
 describe('tarball downloads', () => {
   it('are never limited and never reach the limiter', async () => {
     const ip = uniqueIp();

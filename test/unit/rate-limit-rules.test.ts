@@ -10,6 +10,7 @@ import {
 
 const limits = {
   RATE_LIMIT_ANON_PER_HOUR: 60,
+  RATE_LIMIT_INSTALL_PER_HOUR: 5000,
   RATE_LIMIT_AUTH_PER_HOUR: 5000,
   RATE_LIMIT_SEARCH_PER_HOUR: 100,
   RATE_LIMIT_LOGIN_PER_HOUR: 10,
@@ -58,11 +59,48 @@ describe('requestBucket', () => {
       '/api/v1/packages/a/b/c/download',
       '/api/v1/packages/raven-ui/1.2.3/download/x',
     ]) {
-      expect(requestBucket(req({ path }), limits)?.kind).toBe('anon');
+      expect(requestBucket(req({ path }), limits)).not.toBeNull();
     }
     expect(
       requestBucket(req({ method: 'DELETE', path: '/api/v1/packages/raven-ui/1.2.3/download' }), limits),
     ).not.toBeNull();
+  });
+
+  it('anonymous package info, version info and index reads draw from the per-IP install bucket', () => {
+    const expected = { key: 'install:203.0.113.9', limit: 5000, kind: 'install' };
+    for (const path of [
+      '/api/v1/packages/raven-ui',
+      '/api/v1/packages/Raven-UI/',
+      '/api/v1/packages/raven-ui/1.2.3',
+      '/api/v1/packages/raven-ui/1.0.0-beta.1',
+      '/api/v1/index/raven-ui',
+      '/api/v1/index/config.json',
+    ]) {
+      expect(requestBucket(req({ path }), limits), path).toEqual(expected);
+      expect(requestBucket(req({ path, method: 'HEAD' }), limits), path).toEqual(expected);
+    }
+  });
+
+  it('the rest of the API under /packages stays on the anonymous bucket', () => {
+    for (const path of [
+      '/api/v1/packages/trending',
+      '/api/v1/packages/categories/ui',
+      '/api/v1/packages/raven-ui/owners',
+      '/api/v1/packages/raven-ui/stats',
+      '/api/v1/packages/raven-ui/audit',
+      '/api/v1/packages/raven-ui/1.2.3/extra',
+      '/api/v1/index',
+      '/api/v1/index/a/b',
+    ]) {
+      expect(requestBucket(req({ path }), limits)?.kind, path).toBe('anon');
+    }
+    for (const method of ['DELETE', 'PUT', 'POST']) {
+      expect(requestBucket(req({ method, path: '/api/v1/packages/raven-ui/1.2.3' }), limits)?.kind).toBe('anon');
+    }
+  });
+
+  it('signed-in install reads stay on the per-user bucket', () => {
+    expect(requestBucket(req({ path: '/api/v1/packages/raven-ui', userId: 'u-1' }), limits)?.kind).toBe('user');
   });
 
   it('login is left to its handler; other auth routes are ordinary', () => {
