@@ -3,11 +3,15 @@
 // fresh user for its package (the new-name limit is 10 per user per hour).
 import { sql } from 'drizzle-orm';
 import semver from 'semver';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { callJson } from '../helpers/client';
 import { httpDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { addOwner } from '../helpers/owners';
+
+// Dozens of racing publishes share two cores with the rest of the suite: the
+// assertions are what matter here, not how long the races take.
+vi.setConfig({ testTimeout: 90_000 });
 import { makeTarball, metadataFor, packageName, publishPackage, publishRaw } from '../helpers/packages';
 
 const db = httpDb();
