@@ -8,11 +8,11 @@ import { callJson } from '../helpers/client';
 import { httpDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { addOwner } from '../helpers/owners';
+import { makeTarball, metadataFor, packageName, publishPackage, publishRaw } from '../helpers/packages';
 
 // Dozens of racing publishes share two cores with the rest of the suite: the
 // assertions are what matter here, not how long the races take.
 vi.setConfig({ testTimeout: 90_000 });
-import { makeTarball, metadataFor, packageName, publishPackage, publishRaw } from '../helpers/packages';
 
 const db = httpDb();
 
