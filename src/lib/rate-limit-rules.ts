@@ -54,7 +54,7 @@ const PACKAGE_INFO = /^\/api\/v1\/packages\/([^/]+)(?:\/\d[^/]*)?\/?$/;
 const INDEX = /^\/api\/v1\/index\/[^/]+\/?$/;
 
 /** Whether an anonymous read is on the install path (`raven pkg install`'s reads, and resolvers'). */
-export function isInstallRead(method: string, path: string): boolean {
+function isInstallRead(method: string, path: string): boolean {
   const verb = method.toUpperCase();
   if (verb !== 'GET' && verb !== 'HEAD') return false;
   if (INDEX.test(path)) return true;
@@ -87,7 +87,7 @@ export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null 
 }
 
 /** How many times the per-client failure limit all clients together may fail for one email. */
-export const LOGIN_EMAIL_ALL_FACTOR = 10;
+const LOGIN_EMAIL_ALL_FACTOR = 10;
 
 /**
  * Login buckets: every attempt from a client (`ip`), and failed attempts for

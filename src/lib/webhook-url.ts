@@ -90,7 +90,7 @@ function isLoopback(host: string): boolean {
 }
 
 /** Why a host (hostname or IP literal, as the URL parser normalised it) is not a public target, or undefined. */
-export function hostProblem(host: string): string | undefined {
+function hostProblem(host: string): string | undefined {
   const v4 = DOTTED_IPV4.exec(host);
   if (v4) {
     const octets = v4.slice(1).map(Number) as [number, number, number, number];
