@@ -103,4 +103,5 @@ export function createApp() {
   return app;
 }
 
+/** @public The app's route types, for typed clients. */
 export type App = ReturnType<typeof createApp>;

@@ -13,7 +13,7 @@ const GITHUB_JWKS = `${GITHUB_ISSUER}/.well-known/jwks`;
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Values in .dev.vars.example start with this: a copied example file must not become real secrets. */
-export const PLACEHOLDER_PREFIX = 'replace-with-';
+const PLACEHOLDER_PREFIX = 'replace-with-';
 export const SECRET_NAMES = ['JWT_SECRET', 'WEBHOOK_SECRET_KEY'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

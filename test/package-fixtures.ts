@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures/ravensone-packages');
+const FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures/ravensone-packages');
 
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

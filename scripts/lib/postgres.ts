@@ -35,7 +35,7 @@ export interface LocalPostgresOptions {
 }
 
 const OWNER = 'raven';
-export const APP_ROLE = 'raven_app';
+const APP_ROLE = 'raven_app';
 // The fixed password state directories made before per-directory passwords had; replaced on first start.
 const LEGACY_PASSWORD = 'raven-local';
 

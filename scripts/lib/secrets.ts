@@ -9,7 +9,7 @@ import { SECRET_NAMES, type SecretName, secretProblem } from '../../src/config.t
 
 export type Secrets = Record<SecretName, string>;
 
-export const generateSecret = () => randomBytes(32).toString('hex');
+const generateSecret = () => randomBytes(32).toString('hex');
 
 /** Fresh values for every secret (the test pool gets these: nothing to keep between runs). */
 export function generateSecrets(): Secrets {

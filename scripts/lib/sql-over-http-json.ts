@@ -44,7 +44,7 @@ const SCALARS: Record<number, TypeShape> = {
 };
 
 /** Array type OID -> element type OID for the built-in types we care about. */
-export const BUILTIN_ARRAYS: Record<number, number> = {
+const BUILTIN_ARRAYS: Record<number, number> = {
   1000: 16,
   1005: 21,
   1007: 23,

@@ -14,8 +14,8 @@ import pg from 'pg';
 import { jsonToPgParams, type PgParam, pgTextToJson, stringifyOutput, typeShape } from './sql-over-http-json.ts';
 
 export const SQL_PATH = '/sql';
-export const FETCHES_PATH = '/__stand-in/fetches';
-export const TAG_HEADER = 'x-stand-in-tag';
+const FETCHES_PATH = '/__stand-in/fetches';
+const TAG_HEADER = 'x-stand-in-tag';
 
 export interface SqlOverHttpOptions {
   /** The Postgres every query goes to. */

@@ -41,7 +41,7 @@ export interface ProxyTarget {
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** True for requests a browser page could have made; those are refused. */
-export function fromBrowser(req: IncomingMessage): boolean {
+function fromBrowser(req: IncomingMessage): boolean {
   if (req.headers.origin !== undefined) return true;
   const host = req.headers.host;
   if (host === undefined) return false;

@@ -15,17 +15,17 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config } from '../config';
 import * as schema from './schema';
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 
 /**
  * What `execute()` gives back in both modes: neon-serverless returns pg's
  * QueryResult, neon-http the driver's full results; both carry `rows`.
  */
-export interface ReadResult<TRow> {
+interface ReadResult<TRow> {
   rows: TRow[];
   rowCount: number | null;
 }
-export interface ReadResultHKT extends PgQueryResultHKT {
+interface ReadResultHKT extends PgQueryResultHKT {
   type: ReadResult<this['row']>;
 }
 

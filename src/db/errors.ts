@@ -5,7 +5,7 @@ interface PgError {
   constraint?: string;
 }
 
-export function pgError(err: unknown): PgError | undefined {
+function pgError(err: unknown): PgError | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
     if (
       typeof e === 'object' &&
@@ -20,8 +20,7 @@ export function pgError(err: unknown): PgError | undefined {
   return undefined;
 }
 
-export const UNIQUE_VIOLATION = '23505';
-export const FOREIGN_KEY_VIOLATION = '23503';
+const UNIQUE_VIOLATION = '23505';
 
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const pg = pgError(err);

@@ -1,7 +1,7 @@
 // Every table, constraint and inferred row type of the registry. Migrations in
 // drizzle/ are generated from this file by drizzle-kit; never edit them by hand
 // except for the custom ones (extensions, functions) drizzle-kit cannot express.
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -473,29 +473,4 @@ export const trustedPublishingJtis = pgTable(
   (t) => [primaryKey({ columns: [t.issuer, t.jti] }), index('trusted_publishing_jtis_expires_idx').on(t.expiresAt)],
 );
 
-export const usersRelations = relations(users, ({ many }) => ({
-  tokens: many(apiTokens),
-  ownerships: many(packageOwners),
-}));
-export const packagesRelations = relations(packages, ({ many }) => ({
-  versions: many(versions),
-  owners: many(packageOwners),
-}));
-export const versionsRelations = relations(versions, ({ one, many }) => ({
-  package: one(packages, { fields: [versions.packageId], references: [packages.id] }),
-  downloads: many(versionDownloads),
-}));
-export const packageOwnersRelations = relations(packageOwners, ({ one }) => ({
-  package: one(packages, { fields: [packageOwners.packageId], references: [packages.id] }),
-  user: one(users, { fields: [packageOwners.userId], references: [users.id] }),
-}));
-
-export type User = typeof users.$inferSelect;
-export type ApiToken = typeof apiTokens.$inferSelect;
-export type Package = typeof packages.$inferSelect;
-export type Version = typeof versions.$inferSelect;
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];
-export type PackageInvitation = typeof packageInvitations.$inferSelect;
-export type Webhook = typeof webhooks.$inferSelect;
-export type TrustedPublisher = typeof trustedPublishers.$inferSelect;
-export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

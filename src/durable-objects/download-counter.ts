@@ -16,7 +16,7 @@ import { log } from '../lib/log';
 import { applyFlush, type PendingCount } from '../services/downloads';
 
 /** How long counts gather before a flush: one database transaction per package per interval at most. */
-export const FLUSH_DELAY_MS = 30_000;
+const FLUSH_DELAY_MS = 30_000;
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
 export class DownloadCounter extends DurableObject<Env> {

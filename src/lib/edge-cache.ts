@@ -18,13 +18,13 @@
 import { ifNoneMatchHits } from './etag';
 
 /** What clients (browsers, the CLI, other proxies) may keep: a minute, then revalidate in the background. */
-export const CLIENT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
+const CLIENT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
 /**
  * What the edge may keep. Writes purge at once; five minutes bounds how stale a
  * reply can get when a purge fails (purges are rate limited) and how old the
  * download counts in a cached reply are.
  */
-export const EDGE_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+const EDGE_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
 /** Errors, refusals, anything authenticated, and every route not on the install path. */
 export const NO_STORE = 'private, no-store';
 export const EDGE_HEADER = 'Cloudflare-CDN-Cache-Control';
@@ -35,7 +35,7 @@ export const versionTag = (name: string, version: string) => `pkg:${name}@${vers
 export const INDEX_CONFIG_TAG = 'index-config';
 
 /** Headers of a public, edge-cacheable install-path reply. */
-export function publicCacheHeaders(tags: string[], etag: string): Record<string, string> {
+function publicCacheHeaders(tags: string[], etag: string): Record<string, string> {
   return {
     'Cache-Control': CLIENT_CACHE_CONTROL,
     [EDGE_HEADER]: EDGE_CACHE_CONTROL,
@@ -45,7 +45,7 @@ export function publicCacheHeaders(tags: string[], etag: string): Record<string,
 }
 
 /** A strong ETag for a reply body: its SHA-256, quoted (RFC 9110). */
-export async function bodyEtag(body: string): Promise<string> {
+async function bodyEtag(body: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
   return `"${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
 }

@@ -4,8 +4,3 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   for (const b of view) out += b.toString(16).padStart(2, '0');
   return out;
 }
-
-export async function sha256Hex(data: BufferSource | string): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  return toHex(await crypto.subtle.digest('SHA-256', bytes));
-}

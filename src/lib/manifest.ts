@@ -56,7 +56,7 @@ function checkText(pkg: Record<string, unknown>): void {
 }
 
 const CATEGORY = /^[a-z0-9][a-z0-9-]*(::[a-z0-9][a-z0-9-]*)*$/;
-export const MAX_CATEGORIES = 10;
+const MAX_CATEGORIES = 10;
 
 export function parseRavenToml(text: string): RavenManifest {
   let doc: Record<string, unknown>;

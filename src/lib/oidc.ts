@@ -5,7 +5,7 @@
 // refusal names the claim that failed, never the token.
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 
-export const OIDC_ALGORITHMS = ['RS256', 'ES256'];
+const OIDC_ALGORITHMS = ['RS256', 'ES256'];
 
 /** Seconds of clock skew allowed between the CI provider and us. */
 const CLOCK_TOLERANCE = 30;

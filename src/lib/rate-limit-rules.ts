@@ -1,5 +1,6 @@
 // Which bucket a request draws from: pure, so the routing of limits is unit tested.
 import type { Config } from '../config';
+import { ipv6Groups } from './ip';
 import { RESERVED_PACKAGE_NAMES } from './package-name';
 
 export interface Bucket {
@@ -53,7 +54,7 @@ const PACKAGE_INFO = /^\/api\/v1\/packages\/([^/]+)(?:\/\d[^/]*)?\/?$/;
 const INDEX = /^\/api\/v1\/index\/[^/]+\/?$/;
 
 /** Whether an anonymous read is on the install path (`raven pkg install`'s reads, and resolvers'). */
-export function isInstallRead(method: string, path: string): boolean {
+function isInstallRead(method: string, path: string): boolean {
   const verb = method.toUpperCase();
   if (verb !== 'GET' && verb !== 'HEAD') return false;
   if (INDEX.test(path)) return true;
@@ -86,7 +87,7 @@ export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null 
 }
 
 /** How many times the per-client failure limit all clients together may fail for one email. */
-export const LOGIN_EMAIL_ALL_FACTOR = 10;
+const LOGIN_EMAIL_ALL_FACTOR = 10;
 
 /**
  * Login buckets: every attempt from a client (`ip`), and failed attempts for
@@ -124,7 +125,7 @@ export function clientKey(ip: string): string {
   const raw = ip.trim().toLowerCase();
   if (!raw) return 'unknown';
   if (!raw.includes(':')) return raw;
-  const groups = expandIpv6(raw);
+  const groups = ipv6Groups(raw);
   if (!groups) return raw.slice(0, 64);
   // IPv4-mapped (::ffff:a.b.c.d) is an IPv4 client.
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
@@ -135,28 +136,4 @@ export function clientKey(ip: string): string {
     .slice(0, 4)
     .map((g) => g.toString(16))
     .join(':')}::/64`;
-}
-
-/** Eight 16-bit groups, or null when the text is not an IPv6 address. */
-function expandIpv6(text: string): number[] | null {
-  let addr = text.split('%')[0] ?? '';
-  if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1);
-  // A trailing dotted IPv4 stands for the last two groups.
-  const v4 = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
-  if (v4) {
-    const octets = v4.slice(2).map(Number);
-    if (octets.some((o) => o > 255)) return null;
-    const [a = 0, b = 0, c = 0, d = 0] = octets;
-    addr = `${v4[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = addr.split('::');
-  if (halves.length > 2) return null;
-  const parse = (part: string | undefined) => (part ? part.split(':') : []);
-  const head = parse(halves[0]);
-  const tail = parse(halves[1]);
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
-  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
-  return groups.map((g) => Number.parseInt(g, 16));
 }

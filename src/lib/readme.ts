@@ -213,7 +213,7 @@ const schema: SanitizeSchema = {
  * formatting, never safety (the plain text goes through the same sanitiser).
  * Real READMEs nest a few levels; their cost stays far below the budget.
  */
-export const MAX_NESTING = 32;
+const MAX_NESTING = 32;
 const NESTING_BUDGET = 50_000;
 /** Container prefix of a line: indentation, `>` and list markers, which all open nested blocks. */
 const CONTAINER_PREFIX = /^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*/;

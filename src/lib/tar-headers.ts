@@ -25,7 +25,7 @@ export interface RawEntry {
 
 const BLOCK = 512;
 /** PAX and GNU long-name bodies: a path, or a few records; real tools stay far below this. */
-export const MAX_META_BYTES = 64 * 1024;
+const MAX_META_BYTES = 64 * 1024;
 
 // Type flags modern-tar reads as entries: regular files ('0', and NUL from old
 // tars), directories, and links/devices/FIFOs, which inspectTarball refuses by

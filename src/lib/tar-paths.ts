@@ -14,7 +14,7 @@ export const MAX_SEGMENT_BYTES = 255;
 const encoder = new TextEncoder();
 
 /** What a forgiving file system compares: NFC, case-folded, without trailing dots and spaces. */
-export function foldSegment(segment: string): string {
+function foldSegment(segment: string): string {
   return segment
     .normalize('NFC')
     .toUpperCase()

@@ -26,7 +26,7 @@ export function refusesControlChars(s: string): boolean {
   return false;
 }
 
-export const CONTROL_CHARS_MESSAGE = 'Control characters and bidirectional overrides are not allowed here.';
+const CONTROL_CHARS_MESSAGE = 'Control characters and bidirectional overrides are not allowed here.';
 
 /** A zod string with the refusal built in; chain length limits etc. before or after as needed. */
 export const safeText = z.string().refine((s) => !refusesControlChars(s), CONTROL_CHARS_MESSAGE);

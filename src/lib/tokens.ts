@@ -2,7 +2,7 @@
 // recognisable `rvn_` prefix so secret scanners can spot a leaked one.
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
-export const TOKEN_PREFIX = 'rvn_';
+const TOKEN_PREFIX = 'rvn_';
 const ISSUER = 'raven-registry';
 const AUDIENCE = 'raven-registry-api';
 const ALGORITHM = 'HS256';

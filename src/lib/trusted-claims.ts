@@ -3,8 +3,8 @@
 // (src/services/trusted-publishing.ts) does the database work around them.
 import { OidcError, type VerifiedIdToken } from './oidc';
 
-export const TRUSTED_PROVIDERS = ['github'] as const;
-export type TrustedProvider = (typeof TRUSTED_PROVIDERS)[number];
+const TRUSTED_PROVIDERS = ['github'] as const;
+type TrustedProvider = (typeof TRUSTED_PROVIDERS)[number];
 
 /** The job a token speaks for, in the shape every provider maps to. */
 export interface CiIdentity {

@@ -7,14 +7,14 @@ import semver from 'semver';
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
-export const MAX_VERSION_LENGTH = 64;
+const MAX_VERSION_LENGTH = 64;
 
 export function isStrictSemver(version: string): boolean {
   return version.length <= MAX_VERSION_LENGTH && SEMVER.test(version) && semver.valid(version) !== null;
 }
 
 /** Ascending SemVer precedence; build metadata breaks ties so the order is total and stable. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   return semver.compareBuild(a, b);
 }
 
@@ -48,7 +48,7 @@ const COMPARATOR = new RegExp(
   `^(?:(=|>=|<=|>|<|~|\\^)\\s*)?(${WILD}|${NUM}(?:\\.${PART}(?:\\.${PART}${PRE}${BUILD})?)?)$`,
 );
 
-export const MAX_REQUIREMENT_LENGTH = 256;
+const MAX_REQUIREMENT_LENGTH = 256;
 
 /** Whether `req` is a version requirement Cargo (and so the CLI) accepts. */
 export function isCargoRequirement(req: string): boolean {

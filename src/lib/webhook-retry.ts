@@ -20,7 +20,7 @@ export function backoffSeconds(attempt: number, baseSeconds: number): number {
 }
 
 /** Only a 2xx counts; redirects are not followed, so a 3xx is a failure too. */
-export const isSuccess = (statusCode: number | null) => statusCode !== null && statusCode >= 200 && statusCode < 300;
+const isSuccess = (statusCode: number | null) => statusCode !== null && statusCode >= 200 && statusCode < 300;
 
 export function outcomeOf(attempt: number, statusCode: number | null, policy: RetryPolicy): AttemptOutcome {
   if (isSuccess(statusCode)) return { status: 'succeeded' };

@@ -1,3 +1,4 @@
+import { ipv6Groups } from './ip';
 // Which webhook targets the registry agrees to call. The registry must never be
 // turned against its own network: loopback, private, link-local, CGNAT and
 // unique-local ranges, cloud metadata hosts and intranet-only names are refused,
@@ -89,14 +90,14 @@ function isLoopback(host: string): boolean {
 }
 
 /** Why a host (hostname or IP literal, as the URL parser normalised it) is not a public target, or undefined. */
-export function hostProblem(host: string): string | undefined {
+function hostProblem(host: string): string | undefined {
   const v4 = DOTTED_IPV4.exec(host);
   if (v4) {
     const octets = v4.slice(1).map(Number) as [number, number, number, number];
     return isPublicIPv4(octets) ? undefined : 'The address is in a private, loopback, link-local or reserved range.';
   }
   if (host.startsWith('[')) {
-    const hextets = parseIPv6(host.slice(1, -1));
+    const hextets = ipv6Groups(host);
     if (!hextets) return 'Not a valid IPv6 address.';
     return isPublicIPv6(hextets) ? undefined : 'The address is in a private, loopback, link-local or reserved range.';
   }
@@ -149,18 +150,4 @@ export function isPublicIPv6(h: number[]): boolean {
   if (first === 0x2001 && (h[1] === 0x0000 || h[1] === 0x0db8)) return false; // Teredo, documentation
   if (first === 0x2002) return false; // 6to4
   return true;
-}
-
-/** Eight hextets from the URL parser's canonical IPv6 text (lowercase hex, `::` compression, no zone). */
-export function parseIPv6(text: string): number[] | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const part = (s: string | undefined) => (s ? s.split(':') : []);
-  const head = part(halves[0]);
-  const tail = part(halves[1]);
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
-  if (groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
-  return groups.map((g) => Number.parseInt(g, 16));
 }

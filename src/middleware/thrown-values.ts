@@ -7,7 +7,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 
-export class NonErrorThrown extends Error {
+class NonErrorThrown extends Error {
   constructor(readonly value: unknown) {
     const message =
       typeof value === 'object' && value !== null && 'message' in value ? String(value.message) : String(value);

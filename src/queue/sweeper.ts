@@ -27,7 +27,7 @@ export interface SweepResult {
   pruned: number;
 }
 
-export interface StorageSweepResult {
+interface StorageSweepResult {
   orphanBlobs: number;
   flushesPruned: number;
   readmesRendered: number;
@@ -77,7 +77,7 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
  * Every run, not hourly like webhook history: flush ids arrive at up to one per
  * package every 30 seconds, more than an hourly batch could keep up with.
  */
-export async function sweepStorage(env: Env): Promise<StorageSweepResult> {
+async function sweepStorage(env: Env): Promise<StorageSweepResult> {
   const db = databaseFor(loadConfig(env));
   try {
     const orphanBlobs = await sweepOrphanBlobs(db, env.TARBALLS);

@@ -22,9 +22,9 @@ import { packageStats, registryStats } from '../services/stats';
 import { trendingPackages } from '../services/trending';
 
 /** How long /stats may be served from the edge cache (and by clients). */
-export const STATS_MAX_AGE_SECONDS = 60;
+const STATS_MAX_AGE_SECONDS = 60;
 /** Trending sums every download of the last 14 or 60 days; daily counts barely move in 5 minutes. */
-export const TRENDING_MAX_AGE_SECONDS = 300;
+const TRENDING_MAX_AGE_SECONDS = 300;
 
 const searchRoute = createRoute({
   method: 'get',

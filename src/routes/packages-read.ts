@@ -2,8 +2,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
 import { packageTag, publicReply, purgeTags, versionTag } from '../lib/edge-cache';
-import { etagFor, ifNoneMatchHits } from '../lib/etag';
-import { log } from '../lib/log';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -16,8 +14,8 @@ import {
   VersionReply,
   YankReply,
 } from '../schemas/packages';
-import { countDownload } from '../services/downloads';
-import { findPackage, findTarball, findVersion, setYanked } from '../services/packages';
+import { findPackage, findVersion, setYanked } from '../services/packages';
+import { serveTarball } from '../services/tarball-download';
 import { tokenAllows } from '../services/tokens';
 import { packageView, versionView } from './packages-views';
 
@@ -84,21 +82,6 @@ const unyankRoute = createRoute({
   responses: { 200: jsonResponse('Unyanked', UnyankReply), ...errorResponses(401, 403, 404) },
 });
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-
-function tarballHeaders(name: string, version: string, checksum: string, size: number): Headers {
-  return new Headers({
-    'Content-Type': 'application/gzip',
-    'Content-Disposition': `attachment; filename="${name}-${version}.tar.gz"`,
-    'Content-Length': String(size),
-    'Cache-Control': IMMUTABLE,
-    ETag: etagFor(checksum),
-  });
-}
-
-const notModified = (checksum: string) =>
-  new Response(null, { status: 304, headers: { ETag: etagFor(checksum), 'Cache-Control': IMMUTABLE } });
-
 export const readRoutes = createRouter()
   .openapi(packageRoute, async (c) => {
     const name = c.req.valid('param').name;
@@ -116,50 +99,16 @@ export const readRoutes = createRouter()
   })
   .openapi(downloadRoute, async (c) => {
     const { name, version } = c.req.valid('param');
-    const url = new URL(c.req.url);
-    // Keyed by path alone, so query strings cannot fragment or bypass the cache.
-    const cacheKey = new Request(`${url.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
-    const cache = caches.default;
-    const ifNoneMatch = c.req.header('if-none-match');
-    // Hono runs this handler for HEAD too and drops the body afterwards: a HEAD
-    // must not count as a download, fill the cache, or leave a tee'd R2 stream
-    // buffering a tarball nobody reads.
-    const headOnly = c.req.method === 'HEAD';
-
-    const hit = await cache.match(cacheKey);
-    if (hit) {
-      const checksum = (hit.headers.get('etag') ?? '').replaceAll('"', '');
-      if (ifNoneMatchHits(ifNoneMatch, checksum)) {
-        await hit.body?.cancel();
-        return notModified(checksum);
-      }
-      if (headOnly) {
-        await hit.body?.cancel();
-        return new Response(null, { status: 200, headers: new Headers(hit.headers) });
-      }
-      countDownload(c.env, c.executionCtx, name, version);
-      return new Response(hit.body, { status: 200, headers: new Headers(hit.headers) });
-    }
-
-    const row = await findTarball(c.var.db.read, name, version);
-    if (!row) throw notFound(`No version "${version}" of "${name}".`);
-    if (ifNoneMatchHits(ifNoneMatch, row.checksum)) return notModified(row.checksum);
-    if (headOnly) {
-      return new Response(null, { status: 200, headers: tarballHeaders(name, version, row.checksum, row.sizeBytes) });
-    }
-    const object = await c.env.TARBALLS.get(row.r2Key);
-    if (!object) throw new Error(`tarball missing from R2: ${row.r2Key}`);
-
-    const headers = tarballHeaders(name, version, row.checksum, object.size);
-    // Two readers of one R2 stream: the client and the cache. Nothing is buffered whole.
-    const [forClient, forCache] = object.body.tee();
-    c.executionCtx.waitUntil(
-      cache.put(cacheKey, new Response(forCache, { headers })).catch((err: unknown) => {
-        log.error('edge cache put failed', err);
-      }),
+    return serveTarball(
+      { env: c.env, ctx: c.executionCtx, db: c.var.db },
+      {
+        name,
+        version,
+        origin: new URL(c.req.url).origin,
+        method: c.req.method,
+        ifNoneMatch: c.req.header('if-none-match'),
+      },
     );
-    countDownload(c.env, c.executionCtx, name, version);
-    return new Response(forClient.pipeThrough(new FixedLengthStream(object.size)), { status: 200, headers });
   })
   .openapi(yankRoute, async (c) => {
     const auth = currentUser(c);

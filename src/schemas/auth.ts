@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { Id, Timestamp } from './common';
 
 // Route words under /users/... and names an impersonator would want.
-export const RESERVED_USERNAMES = new Set([
+const RESERVED_USERNAMES = new Set([
   'me',
   'admin',
   'administrator',
@@ -59,7 +59,7 @@ const COMMON_PASSWORDS = new Set([
   'changeme',
 ]);
 
-export const Username = z
+const Username = z
   .string()
   .min(1)
   .max(32)
@@ -67,14 +67,14 @@ export const Username = z
   .refine((u) => !RESERVED_USERNAMES.has(u), 'This username is reserved.')
   .openapi({ example: 'ada' });
 
-export const Email = z
+const Email = z
   .string()
   .trim()
   .max(254)
   .pipe(z.email('A valid email address is required.'))
   .openapi({ example: 'ada@example.com' });
 
-export const Password = z
+const Password = z
   .string()
   .min(8, 'Passwords need at least 8 characters.')
   // Argon2 cost grows with input; nobody needs more than this.
@@ -95,7 +95,7 @@ export const LoginBody = z
   .object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(256) })
   .openapi('LoginRequest');
 
-export const UserSummary = z.object({ user_id: Id, username: z.string(), email: z.string() });
+const UserSummary = z.object({ user_id: Id, username: z.string(), email: z.string() });
 
 export const RegisterReply = z
   .object({

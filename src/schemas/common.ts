@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_STATUS } from '../errors';
 
-export const ErrorBodySchema = z
+const ErrorBodySchema = z
   .object({
     error: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
     message: z.string(),

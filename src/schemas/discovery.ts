@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { pathParam, Timestamp } from './common';
 
-export const TRENDING_PERIODS = ['week', 'month', 'all'] as const;
+const TRENDING_PERIODS = ['week', 'month', 'all'] as const;
 export type TrendingPeriod = (typeof TRENDING_PERIODS)[number];
 
 /** Query-string integers: digits only (no `-1`, `1.5`, `1e3`, `abc`), then bounded. */

@@ -4,7 +4,7 @@ import { safeText } from '../lib/text-rules';
 import { isCargoRequirement, isStrictSemver } from '../lib/versions';
 import { Id, pathParam, Timestamp } from './common';
 
-export const PackageName = z
+const PackageName = z
   .string()
   .superRefine((name, ctx) => {
     const problem = packageNameProblem(name);
@@ -12,7 +12,7 @@ export const PackageName = z
   })
   .openapi({ example: 'raven-store' });
 
-export const Version = z
+const Version = z
   .string()
   .refine(isStrictSemver, 'Versions are strict SemVer 2.0.0, e.g. "1.2.3" or "1.0.0-beta.1".')
   .openapi({ example: '1.0.0' });
@@ -182,7 +182,7 @@ export const PackageReply = z
   .openapi('Package');
 
 /** Where a trusted-publishing CI run built a version (src/lib/trusted-claims.ts). */
-export const ProvenanceReply = z
+const ProvenanceReply = z
   .object({
     provider: z.string(),
     repository: z.string(),

@@ -7,7 +7,7 @@ const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** A GitHub Actions workflow allowed to publish. Ids are strings (GitHub's are 64-bit); numbers are accepted. */
-export const GitHubPublisherBody = z
+const GitHubPublisherBody = z
   .object({
     provider: z.literal('github'),
     repository_owner: z

@@ -29,7 +29,7 @@ export const PublicProfile = z
   })
   .openapi('PublicProfile');
 
-export const TokenInfo = z
+const TokenInfo = z
   .object({
     token_id: Id,
     name: z.string(),

@@ -4,9 +4,9 @@ import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
 import { Id, pathParam, Timestamp } from './common';
 import { NameParam } from './packages';
 
-export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
+const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
-export const WebhookEvent = z.enum(WEBHOOK_EVENTS).openapi({ example: 'package.published' });
+const WebhookEvent = z.enum(WEBHOOK_EVENTS).openapi({ example: 'package.published' });
 
 export const CreateWebhookBody = z
   .object({
@@ -36,7 +36,7 @@ const WebhookFields = {
   created_by: z.string().openapi({ description: 'Username; "" if that account is gone.' }),
 };
 
-export const WebhookReply = z.object(WebhookFields).openapi('Webhook');
+const WebhookReply = z.object(WebhookFields).openapi('Webhook');
 export const WebhooksReply = z.object({ name: z.string(), webhooks: z.array(WebhookReply) }).openapi('Webhooks');
 export const WebhookCreatedReply = z
   .object({

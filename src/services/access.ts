@@ -15,7 +15,7 @@ export function hasRole(role: string | null | undefined, need: Role): boolean {
   return need === 'owner' ? role === 'owner' : role === 'owner' || role === 'maintainer';
 }
 
-export const noSuchPackage = (name: string) => notFound(`No package named "${name}".`);
+const noSuchPackage = (name: string) => notFound(`No package named "${name}".`);
 
 /** `action` completes "Only owners of <name> can …" (ignored for maintainers' refusals). */
 export function notAllowed(name: string, need: Role, action: string) {

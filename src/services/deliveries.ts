@@ -9,11 +9,11 @@ import { openSecret, sealingKey, signatureHeader } from '../lib/webhook-crypto';
 import { type AttemptOutcome, outcomeOf } from '../lib/webhook-retry';
 import { checkWebhookUrl } from '../lib/webhook-url';
 
-export const USER_AGENT = 'Raven-Registry-Webhooks/1';
+const USER_AGENT = 'Raven-Registry-Webhooks/1';
 /** A queue copy arriving this much before the delivery is due still counts as on time (clock skew). */
 const EARLY_SLACK_SECONDS = 5;
 /** Pending deliveries this overdue are taken to be lost by the queue and sent again by the sweeper. */
-export const STALE_AFTER_SECONDS = 300;
+const STALE_AFTER_SECONDS = 300;
 const MAX_ERROR_LENGTH = 300;
 
 type Claimed = {
@@ -146,7 +146,7 @@ async function reasonNotToSend(config: Config, claimed: Claimed): Promise<string
 }
 
 /** How long finished deliveries (and their events and attempts) stay listed. */
-export const HISTORY_DAYS = 30;
+const HISTORY_DAYS = 30;
 
 /**
  * Forgets events older than HISTORY_DAYS whose deliveries are all final;

@@ -29,7 +29,7 @@ export interface EventInput {
 }
 
 /** What every delivery of the event sends, byte for byte. */
-export interface EventBody {
+interface EventBody {
   id: string;
   event: WebhookEventName;
   package: string;

@@ -12,7 +12,7 @@ import { forbidden, notFound } from '../errors';
 import { callerRole, lockAs, lockPackage, requireRole } from './access';
 import { writeAudit } from './audit';
 
-export const INVITATION_TTL_DAYS = 30;
+const INVITATION_TTL_DAYS = 30;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -49,7 +49,7 @@ export interface Published {
   created: boolean;
 }
 
-export const r2KeyFor = (checksum: string) => `tarballs/sha256/${checksum.slice('sha256:'.length)}.tar.gz`;
+const r2KeyFor = (checksum: string) => `tarballs/sha256/${checksum.slice('sha256:'.length)}.tar.gz`;
 
 /** A 400 naming the tarball, and the entry or metadata field at fault when there is one. */
 const tarballRefused = (message: string, at?: { entry?: string; field?: string }) =>

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { renderReadme } from '../lib/readme';
 
-export const README_BACKFILL_BATCH = 50;
+const README_BACKFILL_BATCH = 50;
 
 export async function backfillReadmes(db: Queryable, limit = README_BACKFILL_BATCH): Promise<number> {
   const pending = await db.execute<{ id: string; readme: string; repository: string | null }>(sql`

@@ -29,7 +29,7 @@ export async function findIndexRows(db: Queryable, name: string): Promise<IndexR
   return result.rows;
 }
 
-export interface IndexDependency {
+interface IndexDependency {
   name: string;
   /** Cargo's requirement syntax: a bare `1.2.3` means `^1.2.3`. */
   req: string;

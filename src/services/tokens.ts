@@ -1,5 +1,5 @@
 // Token rows: issue, authenticate (one statement), list, revoke, rotate.
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { AuthContext, TokenKind } from '../env';
@@ -8,7 +8,7 @@ import { signToken } from '../lib/tokens';
 import type { Provenance } from '../lib/trusted-claims';
 
 // The pure rules live in lib/token-rules; routes keep importing them from here.
-export { isSessionKind, narrowGrant, TOKEN_SCOPES, type TokenScope, tokenAllows } from '../lib/token-rules';
+export { isSessionKind, narrowGrant, type TokenScope, tokenAllows } from '../lib/token-rules';
 
 export interface IssueTokenInput {
   userId: string;
@@ -98,23 +98,6 @@ export async function authenticateToken(
         ? { packageIds: row.package_ids, provenance: row.provenance }
         : null,
   };
-}
-
-export function listLiveTokens(db: Queryable, userId: string) {
-  return db
-    .select({
-      id: apiTokens.id,
-      name: apiTokens.name,
-      kind: apiTokens.kind,
-      scopes: apiTokens.scopes,
-      packagePattern: apiTokens.packagePattern,
-      createdAt: apiTokens.createdAt,
-      lastUsed: apiTokens.lastUsed,
-      expiresAt: apiTokens.expiresAt,
-    })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt), gt(apiTokens.expiresAt, sql`now()`)))
-    .orderBy(desc(apiTokens.createdAt));
 }
 
 /** Revokes one of the user's tokens; null when it is not theirs or already revoked. */

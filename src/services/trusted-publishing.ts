@@ -24,9 +24,9 @@ import { writeAudit } from './audit';
 import { issueToken } from './tokens';
 
 /** Minutes a minted token lives: long enough for a build and an upload, short enough to be worth little if leaked. */
-export const TRUSTED_TOKEN_MINUTES = 30;
+const TRUSTED_TOKEN_MINUTES = 30;
 /** Publishers per package: each one is a way in, and the exchange scans a repository owner's rows. */
-export const MAX_PUBLISHERS_PER_PACKAGE = 20;
+const MAX_PUBLISHERS_PER_PACKAGE = 20;
 /** Rows the exchange looks at for one repository owner or repository (this repository's own rows first). */
 const MAX_CANDIDATES = 200;
 

@@ -9,9 +9,9 @@ import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 
 /** Days in the package page's downloads chart, today (UTC) included. */
-export const CHART_DAYS = 90;
+const CHART_DAYS = 90;
 /** The package page lists at most this many dependents (the total is counted). */
-export const DEPENDENTS_SHOWN = 100;
+const DEPENDENTS_SHOWN = 100;
 
 export type PackagePageRow = {
   name: string;
@@ -134,7 +134,7 @@ export async function packagePage(
   };
 }
 
-export type ListedPackage = { name: string; version: string; description: string; downloads: number; at: string };
+type ListedPackage = { name: string; version: string; description: string; downloads: number; at: string };
 
 export type HomePageData = {
   stats: RegistryStats;

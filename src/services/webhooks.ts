@@ -15,7 +15,7 @@ import { writeAudit } from './audit';
 import type { WebhookEventName } from './events';
 
 /** Each webhook multiplies every event; a bound keeps one package from fanning out without limit. */
-export const MAX_WEBHOOKS_PER_PACKAGE = 10;
+const MAX_WEBHOOKS_PER_PACKAGE = 10;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** Scripts, styles and fonts only from this origin; README images may come from any https host. */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -19,12 +19,12 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Browsers keep a page a minute; the edge keeps it five and may serve it stale while refreshing. */
-export const PAGE_CACHE = 'public, max-age=60, s-maxage=300, stale-while-revalidate=600';
-export const NO_STORE = 'private, no-store';
+const PAGE_CACHE = 'public, max-age=60, s-maxage=300, stale-while-revalidate=600';
+const NO_STORE = 'private, no-store';
 
 export type CachePolicy = { tags: string[] } | 'no-store';
 
-export function securityHeaders(c: Context): void {
+function securityHeaders(c: Context): void {
   c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Referrer-Policy', 'strict-origin-when-cross-origin');

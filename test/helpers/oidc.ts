@@ -8,7 +8,7 @@ import { BASE, callJson } from './client';
 // Typed by hand: the ProvidedContext augmentation in global-setup.ts does not reach vitest 5's re-export.
 const provided = (key: string) => (inject as unknown as (key: string) => string)(key);
 
-export const testIssuer = () => provided('oidcIssuer');
+const testIssuer = () => provided('oidcIssuer');
 const privateKeys = (): JWK[] => JSON.parse(provided('oidcPrivateKeys'));
 
 /** A GitHub repository as its owner id, owner name and name: unique per test, the exchange scans by them. */

@@ -25,7 +25,7 @@ function put(block: Uint8Array, offset: number, length: number, value: string | 
 const octal = (n: number, width: number) => `${n.toString(8).padStart(width - 1, '0')}\0`;
 
 /** One 512-byte header block with a valid checksum. */
-export function header(h: RawHeader, bodyLength: number): Uint8Array {
+function header(h: RawHeader, bodyLength: number): Uint8Array {
   const block = new Uint8Array(BLOCK);
   put(block, 0, 100, h.name);
   put(block, 100, 8, octal(0o644, 8));

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:test';
 import { createDatabase } from '../../src/db/client';
 import { packageOwners, packages, users, versionDownloads, versions } from '../../src/db/schema';
 
-export interface SeedVersion {
+interface SeedVersion {
   version: string;
   yanked?: boolean;
   dependencies?: Record<string, unknown>;
@@ -30,7 +30,7 @@ export interface SeededPackage extends SeedPackage {
 }
 
 /** `YYYY-MM-DD` of the UTC day `daysAgo` days before now. */
-export function utcDay(daysAgo: number): string {
+function utcDay(daysAgo: number): string {
   return new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 }
 

@@ -9,7 +9,7 @@ import { callJson } from './client';
 import { unique } from './factories';
 
 // Typed by hand: the ProvidedContext augmentation in global-setup.ts does not reach vitest 5's re-export.
-export const receiverBase = () => (inject as unknown as (key: string) => string)('webhookReceiver');
+const receiverBase = () => (inject as unknown as (key: string) => string)('webhookReceiver');
 
 export type { ReceivedRequest } from '../../scripts/lib/webhook-receiver.ts';
 
@@ -67,7 +67,7 @@ export async function signatureMatches(secret: string, rawBody: string, header: 
 }
 
 /** From now on the receiver verifies what `path` receives with `secret` (ReceivedRequest.signature). */
-export async function verifyAt(path: string, secret: string): Promise<void> {
+async function verifyAt(path: string, secret: string): Promise<void> {
   const res = await fetch(`${receiverBase()}/__secret`, { method: 'POST', body: JSON.stringify({ path, secret }) });
   if (!res.ok) throw new Error(`receiver refused the secret: ${res.status}`);
 }

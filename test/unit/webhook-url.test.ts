@@ -1,6 +1,7 @@
 // Which webhook targets the registry will call, in production and on the local stack.
 import { describe, expect, it } from 'vitest';
-import { checkWebhookUrl, isPublicIPv4, isPublicIPv6, parseIPv6 } from '../../src/lib/webhook-url';
+import { ipv6Groups as parseIPv6 } from '../../src/lib/ip';
+import { checkWebhookUrl, isPublicIPv4, isPublicIPv6 } from '../../src/lib/webhook-url';
 
 const production = { allowLocal: false };
 const local = { allowLocal: true };
