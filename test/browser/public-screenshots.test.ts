@@ -1,0 +1,76 @@
+// Screenshots of every public page at 1280 and 375 px, light and dark, into
+// test/browser/screenshots/ (ignored by git) for a person to look at; the
+// journey file asserts behaviour. Each page is also checked for content that
+// spills sideways out of a phone's screen.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { launchChromium, SCREENSHOT_DIR, VIEWPORTS } from './harness.ts';
+import { CATEGORY, DEP, DEPRECATED_PKG, PKG, seedPublicSite, USER, XSS_PKG } from './public-data.ts';
+
+const base = () => inject('registryUrl');
+let browser: Browser;
+
+beforeAll(async () => {
+  await seedPublicSite(base());
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const SHOTS: [name: string, path: string][] = [
+  ['home', '/'],
+  ['search', '/search?q=nest'],
+  ['search-empty', '/search?q=zzqqxx'],
+  ['package', `/packages/${PKG}`],
+  ['package-versions', `/packages/${PKG}?tab=versions`],
+  ['package-dependencies', `/packages/${PKG}?tab=dependencies`],
+  ['package-dependents', `/packages/${DEP}?tab=dependents`],
+  ['version-yanked', `/packages/${PKG}/1.1.0`],
+  ['package-deprecated', `/packages/${DEPRECATED_PKG}`],
+  ['package-xss', `/packages/${XSS_PKG}`],
+  ['user', `/users/${USER}`],
+  ['categories', '/categories'],
+  ['category', `/categories/${CATEGORY}`],
+  ['not-found', '/no/such/page'],
+  ['docs', '/docs'],
+];
+
+/** The docs page draws its reference with a script; shoot it once drawn. */
+const READY: Record<string, string> = { docs: '#api-reference [class*="scalar"]' };
+/** The full API reference is thousands of pixels tall; its first screen says enough. */
+const FIRST_SCREEN_ONLY = new Set(['docs']);
+
+it('saves every page at both widths in both colour schemes, none wider than a phone', async () => {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // One context per width and scheme, each walking every page: a context per
+  // shot costs more than the shot on a busy machine.
+  const combos = Object.entries(VIEWPORTS).flatMap(([width, viewport]) =>
+    (['light', 'dark'] as const).map((colorScheme) => ({ width, viewport, colorScheme })),
+  );
+  const tooWide: string[] = [];
+  await Promise.all(
+    combos.map(async ({ width, viewport, colorScheme }) => {
+      const context = await browser.newContext({ viewport, colorScheme });
+      const page = await context.newPage();
+      for (const [name, path] of SHOTS) {
+        await page.goto(`${base()}${path}`);
+        if (READY[name]) await page.locator(READY[name]).first().waitFor();
+        if (width === 'phone' && colorScheme === 'light') {
+          const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (scrollWidth > viewport.width) tooWide.push(`${path}: ${scrollWidth} px`);
+        }
+        await page.screenshot({
+          path: join(SCREENSHOT_DIR, `${name}-${width}-${colorScheme}.png`),
+          fullPage: !FIRST_SCREEN_ONLY.has(name),
+        });
+      }
+      await context.close();
+    }),
+  );
+  expect(tooWide, 'pages that scroll sideways on a 375 px phone').toEqual([]);
+});
