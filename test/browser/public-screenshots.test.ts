@@ -41,7 +41,7 @@ const SHOTS: [name: string, path: string][] = [
 ];
 
 /** The docs page draws its reference with a script; shoot it once drawn. */
-const READY: Record<string, string> = { docs: '#api-reference [class*="scalar"]' };
+const READY: Record<string, string> = { docs: '#api-reference h1' };
 /** The full API reference is thousands of pixels tall; its first screen says enough. */
 const FIRST_SCREEN_ONLY = new Set(['docs']);
 
