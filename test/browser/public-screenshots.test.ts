@@ -41,7 +41,9 @@ const SHOTS: [name: string, path: string][] = [
 ];
 
 /** The docs page draws its reference with a script; shoot it once drawn. */
-const READY: Record<string, string> = { docs: '#api-reference h1' };
+const READY: Record<string, (page: Page) => Promise<void>> = {
+  docs: (page) => page.locator('#api-reference').getByText('Raven registry API').first().waitFor(),
+};
 /** The full API reference is thousands of pixels tall; its first screen says enough. */
 const FIRST_SCREEN_ONLY = new Set(['docs']);
 
@@ -68,7 +70,7 @@ it.for(SHOTS)('%s is saved at both widths in both schemes and fits a phone', asy
   await Promise.all(
     pages.map(async ({ width, colorScheme, page }) => {
       await page.goto(`${base()}${path}`);
-      if (READY[name]) await page.locator(READY[name]).first().waitFor();
+      await READY[name]?.(page);
       const file = join(SCREENSHOT_DIR, `${name}-${width}-${colorScheme}.png`);
       await page.screenshot({ path: file, fullPage: !FIRST_SCREEN_ONLY.has(name) });
     }),
