@@ -110,7 +110,7 @@ describe('package page', () => {
     expect(res.headers.get('cache-control')).toMatch(PAGE_CACHE);
     expect(cacheTags(res)).toContain(`pkg:${name}`);
     expect(html).toContain(`<article class="readme" id="readme">${README}</article>`);
-    expect(html).toContain(`<code id="install-command">raven pkg add ${name}@^1.0.0</code>`);
+    expect(html).toContain(`<code id="install-command">raven pkg add <span class="spec">${name}@^1.0.0</span></code>`);
     expect(html).toContain(`data-copy="raven pkg add ${name}@^1.0.0"`);
     expect(html).toContain(`src="${ASSET_URLS['copy.js']}"`);
     expect(html).toContain('Advanced state management library for RavensOne applications');

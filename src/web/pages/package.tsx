@@ -143,13 +143,17 @@ function DependencyList(props: { deps: Record<string, unknown>; id: string; empt
 
 function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
   const { pkg, version } = props;
-  const install = `raven pkg add ${pkg.name}@^${version.version}`;
+  const spec = `${pkg.name}@^${version.version}`;
+  const install = `raven pkg add ${spec}`;
   return (
     <aside class="sidebar" aria-label="Package details">
       <section>
         <h2>Install</h2>
         <div class="install">
-          <code id="install-command">{install}</code>
+          {/* The spec is one unit: wrap before it rather than at the hyphen inside a name. */}
+          <code id="install-command">
+            raven pkg add <span class="spec">{spec}</span>
+          </code>
           <button type="button" data-copy={install} hidden>
             Copy
           </button>
