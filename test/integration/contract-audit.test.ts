@@ -68,7 +68,7 @@ describe('404s with the contract body', () => {
   });
 });
 
-describe('names are case-normalised on lookup (issue 3)', () => {
+describe('names are case-normalised on lookup', () => {
   it('owners, download, stats, yank and unyank find a package named in capitals', async () => {
     const user = await createUser('case');
     const name = packageName('case');
@@ -104,7 +104,7 @@ describe('names are case-normalised on lookup (issue 3)', () => {
   });
 });
 
-describe('rate-limit headers on every limited response (issue 5)', () => {
+describe('rate-limit headers on every limited response', () => {
   const hasLimitHeaders = (res: Response) =>
     ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'].every((h) =>
       /^\d+$/.test(res.headers.get(h) ?? ''),
@@ -153,7 +153,7 @@ async function callWith(vars: Record<string, string>, path: string, init: Reques
   return res;
 }
 
-describe('rate limits the other tests reach only through stand-ins (issue 5)', () => {
+describe('rate limits the other tests reach only through stand-ins', () => {
   it('the real publish route holds back new names past the limit, but never new versions', async () => {
     const vars = { RATE_LIMIT_NEW_PACKAGES_PER_HOUR: '2' };
     const user = await createUser('newpkg');
@@ -182,7 +182,7 @@ describe('rate limits the other tests reach only through stand-ins (issue 5)', (
   });
 });
 
-describe('the request log (issue 2)', () => {
+describe('the request log', () => {
   let logs: MockInstance<typeof console.log> | undefined;
   afterEach(() => logs?.mockRestore());
 
