@@ -7,6 +7,7 @@ import semver from 'semver';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cargoToNodeRange } from '../../src/lib/versions';
 import { API, call, callJson } from '../helpers/client';
+import { ISO, UUID } from '../helpers/contract';
 import { createUser, type TestUser } from '../helpers/factories';
 import {
   FIXTURE_TARBALLS,
@@ -19,9 +20,6 @@ import {
   publishRaw,
   sha256,
 } from '../helpers/packages';
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Published {
   bytes: Uint8Array;
