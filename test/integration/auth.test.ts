@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { api, read } from '../helpers/api';
 import { callJson } from '../helpers/client';
-import { ISO, UUID } from '../helpers/contract';
+import { errorBody, ISO, UUID } from '../helpers/contract';
 import { withDb } from '../helpers/db';
 import { createUser, unique } from '../helpers/factories';
 
@@ -114,7 +114,7 @@ describe('POST /auth/login', () => {
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
-    expect(wrong.body).toEqual({ error: 'authentication_required', message: 'Invalid email or password.' });
+    expect(wrong.body).toEqual(errorBody('authentication_required', { message: 'Invalid email or password.' }));
   });
 
   it('spends Argon2 time on an unknown email too (no fast path that reveals accounts)', async () => {

@@ -4,6 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { afterEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { API, call, callJson, uniqueIp } from '../helpers/client';
+import { errorBody } from '../helpers/contract';
 import { createUser } from '../helpers/factories';
 import { makeTarball, metadataFor, multipartBody, packageName, publishPackage, publishRaw } from '../helpers/packages';
 import { expectRefusal } from '../helpers/rate-limit';
@@ -63,7 +64,7 @@ describe('404s with the contract body', () => {
     for (const path of [`/packages/${name}-nope`, `/packages/${name}/9.9.9`, `/packages/${name}-nope/1.0.0`]) {
       const { status, body } = await callJson(path);
       expect(status, path).toBe(404);
-      expect(body).toEqual({ error: 'not_found', message: expect.any(String) });
+      expect(body).toEqual(errorBody('not_found'));
     }
   });
 });
