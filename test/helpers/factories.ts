@@ -1,5 +1,5 @@
 // Fresh, uniquely named data per test: tests share one Postgres and never clean up.
-import { callJson } from './client';
+import { api, expectReply } from './api';
 
 let seq = 0;
 export function unique(prefix: string): string {
@@ -19,7 +19,6 @@ export async function createUser(prefix = 'u'): Promise<TestUser> {
   const username = unique(prefix).slice(0, 32).replace(/-+$/, '');
   const email = `${username}@example.test`;
   const password = `pw-${crypto.randomUUID()}`;
-  const { status, body } = await callJson('/auth/register', { json: { username, email, password } });
-  if (status !== 201) throw new Error(`register failed: ${status} ${JSON.stringify(body)}`);
+  const { body } = await expectReply(api().auth.register.$post({ json: { username, email, password } }), 201);
   return { userId: body.user_id, username, email, password, token: body.token };
 }

@@ -1,12 +1,11 @@
-// Publishing from tests exactly as `raven pkg publish` does: a multipart body
-// with a text part `metadata` (JSON) and a file part `tarball` named
-// `<name>-<version>.tar.gz` with no Content-Type, built by hand so no runtime
-// FormData encoder adds headers the CLI does not send.
+// Publishing from tests exactly as `raven pkg publish` does (the multipart
+// body is built in ./contract.ts), and the tarballs and metadata it sends.
 import { packTar, type TarEntry } from 'modern-tar';
 import { stringify as stringifyToml } from 'smol-toml';
 import { inject } from 'vitest';
 import { metadataFromToml, type PublishMetadata } from '../../scripts/lib/cli-metadata.ts';
 import { callJson } from './client';
+import { type MultipartOptions, multipartBody } from './contract';
 
 const encoder = new TextEncoder();
 
@@ -118,45 +117,9 @@ export function metadataFor(name: string, version: string, overrides: Partial<Me
   };
 }
 
+// The one multipart builder lives with the contract; re-exported for the files that import it from here.
+export { type MultipartOptions, multipartBody } from './contract';
 export { metadataFromToml };
-
-export interface MultipartOptions {
-  /** The metadata part's name: the CLI says `metadata`, the spec `manifest`. */
-  metadataPart?: string;
-  filename?: string;
-  omitTarball?: boolean;
-  omitMetadata?: boolean;
-}
-
-export function multipartBody(metadata: unknown, tarball: Uint8Array, options: MultipartOptions = {}) {
-  const boundary = `----ravenboundary${crypto.randomUUID().replaceAll('-', '')}`;
-  const meta = metadata as { name?: string; version?: string };
-  const filename = options.filename ?? `${meta.name}-${meta.version}.tar.gz`;
-  const parts: Uint8Array[] = [];
-  if (!options.omitMetadata) {
-    const json = typeof metadata === 'string' ? metadata : JSON.stringify(metadata);
-    parts.push(
-      encoder.encode(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${options.metadataPart ?? 'metadata'}"\r\n\r\n${json}\r\n`,
-      ),
-    );
-  }
-  if (!options.omitTarball) {
-    parts.push(
-      encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="tarball"; filename="${filename}"\r\n\r\n`),
-      tarball,
-      encoder.encode('\r\n'),
-    );
-  }
-  parts.push(encoder.encode(`--${boundary}--\r\n`));
-  const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    body.set(p, offset);
-    offset += p.byteLength;
-  }
-  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 export async function publishRaw(
   token: string | undefined,

@@ -1,5 +1,6 @@
 // The contract's rate-limit reply, asserted the same way wherever a test meets one.
 import { expect } from 'vitest';
+import { errorBody } from './contract';
 
 export function limitHeaders(res: Response) {
   return {
@@ -13,7 +14,7 @@ export function limitHeaders(res: Response) {
 export async function expectRefusal(res: Response, limit: number) {
   expect(res.status).toBe(429);
   const body = (await res.json()) as { error: string; message: string; retry_after: number };
-  expect(body).toEqual({ error: 'rate_limit_exceeded', message: expect.any(String), retry_after: expect.any(Number) });
+  expect(body).toEqual(errorBody('rate_limit_exceeded', { retry_after: expect.any(Number) }));
   expect(body.message.length).toBeGreaterThan(0);
   expect(Number.isInteger(body.retry_after)).toBe(true);
   expect(body.retry_after).toBeGreaterThan(0);

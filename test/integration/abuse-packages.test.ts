@@ -7,26 +7,18 @@ import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, callJson } from '../helpers/client';
+import { errorBody, errorCodeFor } from '../helpers/contract';
 import { httpDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { makeTarball, metadataFor, packageName, publishPackage, publishRaw, sha256 } from '../helpers/packages';
 
 const db = httpDb();
 
-const CODES: Record<number, string> = {
-  400: 'invalid_request',
-  401: 'authentication_required',
-  403: 'permission_denied',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'payload_too_large',
-};
-
 type Reply = { status: number; body: any };
 
 function expectContractError(res: Reply, allowed: number[]) {
   expect(allowed, JSON.stringify(res.body).slice(0, 500)).toContain(res.status);
-  expect(res.body).toMatchObject({ error: CODES[res.status], message: expect.any(String) });
+  expect(res.body).toMatchObject(errorBody(errorCodeFor(res.status)));
 }
 
 function expectFieldError(res: Reply, prefix: string) {
@@ -314,7 +306,7 @@ describe.concurrent('publish: SQL fragments, confusables and header injection', 
       expect([400, 404], path).toContain(res.status);
       expect(res.headers.get('x-injected')).toBeNull();
       expect(res.headers.get('content-disposition')).toBeNull();
-      expect(((await res.json()) as { error: string }).error).toBe(CODES[res.status]);
+      expect(((await res.json()) as { error: string }).error).toBe(errorCodeFor(res.status));
     }
   });
 });

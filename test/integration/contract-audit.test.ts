@@ -4,6 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { afterEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { API, call, callJson, uniqueIp } from '../helpers/client';
+import { errorBody } from '../helpers/contract';
 import { createUser } from '../helpers/factories';
 import { makeTarball, metadataFor, multipartBody, packageName, publishPackage, publishRaw } from '../helpers/packages';
 import { expectRefusal } from '../helpers/rate-limit';
@@ -64,12 +65,12 @@ describe('404s with the contract body', () => {
     for (const path of [`/packages/${name}-nope`, `/packages/${name}/9.9.9`, `/packages/${name}-nope/1.0.0`]) {
       const { status, body } = await callJson(path);
       expect(status, path).toBe(404);
-      expect(body).toEqual({ error: 'not_found', message: expect.any(String) });
+      expect(body).toEqual(errorBody('not_found'));
     }
   });
 });
 
-describe('names are case-normalised on lookup (issue 3)', () => {
+describe('names are case-normalised on lookup', () => {
   it('owners, download, stats, yank and unyank find a package named in capitals', async () => {
     const user = await createUser('case');
     const name = packageName('case');
@@ -105,7 +106,7 @@ describe('names are case-normalised on lookup (issue 3)', () => {
   });
 });
 
-describe('rate-limit headers on every limited response (issue 5)', () => {
+describe('rate-limit headers on every limited response', () => {
   const hasLimitHeaders = (res: Response) =>
     ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'].every((h) =>
       /^\d+$/.test(res.headers.get(h) ?? ''),
@@ -154,7 +155,7 @@ async function callWith(vars: Record<string, string>, path: string, init: Reques
   return res;
 }
 
-describe('rate limits the other tests reach only through stand-ins (issue 5)', () => {
+describe('rate limits the other tests reach only through stand-ins', () => {
   it('the real publish route holds back new names past the limit, but never new versions', async () => {
     const vars = { RATE_LIMIT_NEW_PACKAGES_PER_HOUR: '2' };
     const user = await createUser('newpkg');
@@ -183,7 +184,7 @@ describe('rate limits the other tests reach only through stand-ins (issue 5)', (
   });
 });
 
-describe('the request log (issue 2)', () => {
+describe('the request log', () => {
   let logs: MockInstance<typeof console.log> | undefined;
   afterEach(() => logs?.mockRestore());
 

@@ -127,7 +127,8 @@ describe('PUT and DELETE /packages/:name/deprecate', () => {
     expect((await deprecate(name, 'y'.repeat(1024), owner.token)).status).toBe(200);
   });
 
-  it('owners only: maintainers and strangers get 403, anonymous 401, unknown packages 404', async () => {
+  // Every caller's status (anonymous, scopes, patterns, strangers): test/integration/auth-matrix.test.ts.
+  it('refusing maintainers and strangers leaves the deprecation as it was; unknown packages 404', async () => {
     const { owner, name } = await ownedPackage();
     await addOwner(owner, name, maintainer, 'maintainer');
     for (const user of [maintainer, stranger]) {
@@ -140,19 +141,7 @@ describe('PUT and DELETE /packages/:name/deprecate', () => {
     expect((await undeprecate(name, stranger.token)).status).toBe(403);
     expect((await callJson(`/packages/${name}`)).body.deprecated.message).toBe('ok');
 
-    expect((await callJson(`/packages/${name}/deprecate`, { method: 'PUT', json: { message: 'x' } })).status).toBe(401);
-    expect((await callJson(`/packages/${name}/deprecate`, { method: 'DELETE' })).status).toBe(401);
     expect((await deprecate(packageName('missing'), 'x', owner.token)).status).toBe(404);
-  });
-
-  it('a token scoped without `owners` cannot deprecate', async () => {
-    const { owner, name } = await ownedPackage();
-    const scoped = await callJson('/users/me/tokens', {
-      token: owner.token,
-      json: { name: 'yank-only', scopes: ['publish', 'yank'] },
-    });
-    expect(scoped.status).toBe(201);
-    expect((await deprecate(name, 'x', scoped.body.token)).status).toBe(403);
   });
 
   it('DELETE /packages/:name/deprecate is the undeprecate route, not a yank of a version', async () => {

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { api, read } from '../helpers/api';
 import { callJson } from '../helpers/client';
+import { expectError } from '../helpers/contract';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
 const token = seedToken();
@@ -12,7 +14,12 @@ async function allOf(category: string, pageSize = 100): Promise<{ total: number;
   const packages: Member[] = [];
   let total = 0;
   for (let offset = 0; offset === 0 || offset < total; offset += pageSize) {
-    const { status, body } = await callJson(`/packages/categories/${category}?limit=${pageSize}&offset=${offset}`);
+    const { status, body } = await read(
+      api().packages.categories[':category'].$get({
+        param: { category },
+        query: { limit: String(pageSize), offset: String(offset) },
+      }),
+    );
     expect(status).toBe(200);
     expect(body).toMatchObject({ category, limit: pageSize, offset });
     total = body.total;
@@ -78,16 +85,17 @@ describe('GET /packages/categories/:category', () => {
   });
 
   it('defaults to 20 per page and accepts the category in any case', async () => {
-    const { status, body } = await callJson('/packages/categories/UI');
+    const { status, body } = await read(
+      api().packages.categories[':category'].$get({ param: { category: 'UI' }, query: {} }),
+    );
     expect(status).toBe(200);
     expect(body).toMatchObject({ category: 'ui', limit: 20, offset: 0 });
     expect(body.packages.length).toBeLessThanOrEqual(20);
   });
 
   it.each(['gaming', 'web-programming', 'ui-kit'])('unknown category %s → 404 not_found', async (category) => {
-    const { status, body } = await callJson(`/packages/categories/${category}`);
-    expect(status).toBe(404);
-    expect(body).toMatchObject({ error: 'not_found', message: expect.stringContaining('categor') });
+    const reply = await read(api().packages.categories[':category'].$get({ param: { category }, query: {} }));
+    expectError(reply, 'not_found', { message: expect.stringContaining('categor') });
   });
 
   it.each([

@@ -1,7 +1,9 @@
 // Route order: `trending` and `categories` are reserved package names and must
 // never be read as /packages/:name; `me` must never be read as a username.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { api, read } from '../helpers/api';
 import { callJson } from '../helpers/client';
+import { expectError } from '../helpers/contract';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
 const token = seedToken();
@@ -13,23 +15,23 @@ beforeAll(async () => {
 
 describe('discovery routes are not shadowed', () => {
   it('GET /packages/trending is the trending list', async () => {
-    const { status, body } = await callJson('/packages/trending');
+    const { status, body } = await read(api().packages.trending.$get({ query: {} }));
     expect(status).toBe(200);
     expect(Array.isArray(body.packages)).toBe(true);
     expect(Object.keys(body)).toEqual(['packages']);
   });
 
   it('GET /packages/categories/:category is the category listing, also for an unknown one', async () => {
-    const ok = await callJson('/packages/categories/http');
+    const ok = await read(api().packages.categories[':category'].$get({ param: { category: 'http' }, query: {} }));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ category: 'http', packages: expect.any(Array), total: expect.any(Number) });
-    const unknown = await callJson('/packages/categories/nope');
+    const unknown = await read(api().packages.categories[':category'].$get({ param: { category: 'nope' }, query: {} }));
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toMatch(/category/i);
   });
 
   it('GET /packages/:name/stats reaches the stats route', async () => {
-    const { status, body } = await callJson(`/packages/${seeded[0]!.name}/stats`);
+    const { status, body } = await read(api().packages[':name'].stats.$get({ param: { name: seeded[0]!.name } }));
     expect(status).toBe(200);
     expect(body).toMatchObject({ name: seeded[0]!.name, versions_count: 1 });
   });
@@ -50,7 +52,7 @@ describe('discovery routes are not shadowed', () => {
 
 describe('profiles list the seeded packages', () => {
   it('GET /users/:username shows each package with its latest version and downloads, and their sum', async () => {
-    const { status, body } = await callJson(`/users/seed-${token}`);
+    const { status, body } = await read(api().users[':username'].$get({ param: { username: `seed-${token}` } }));
     expect(status).toBe(200);
     const expected = seeded
       .map((p) => ({ name: p.name, version: p.latestVersion ?? '', downloads: p.downloads, role: 'owner' }))
@@ -61,8 +63,6 @@ describe('profiles list the seeded packages', () => {
   });
 
   it('GET /users/me is never read as a username', async () => {
-    const { status, body } = await callJson('/users/me');
-    expect(status).toBe(401);
-    expect(body.error).toBe('authentication_required');
+    expectError(await read(api().users.me.$get()), 'authentication_required');
   });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { api, expectReply } from '../helpers/api';
 import { callJson } from '../helpers/client';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
@@ -8,13 +9,12 @@ const token = seedToken();
 const name = (base: string) => `${base}-${token}`;
 let seeded: SeededPackage[];
 
-type Hit = { name: string; version: string; description: string; keywords: string[]; downloads: number; score: number };
-
+/** A search that must succeed; `extra` is more of the query string (`&limit=100`). */
 async function search(query: string, extra = '') {
-  const { status, body } = await callJson(`/search?q=${encodeURIComponent(query)}${extra}`);
-  expect(status).toBe(200);
-  return body as { results: Hit[]; total: number; limit: number; offset: number };
+  const more = Object.fromEntries(new URLSearchParams(extra));
+  return (await expectReply(api().search.$get({ query: { ...more, q: query } }), 200)).body;
 }
+type Hit = Awaited<ReturnType<typeof search>>['results'][number];
 
 /** Our own result names, in result order, without the token. */
 const ours = (results: Hit[]) =>

@@ -1,12 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callJson } from '../helpers/client';
+import { api, read } from '../helpers/api';
+import { expectError, ISO } from '../helpers/contract';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
 const token = seedToken();
 const name = (base: string) => `${base}-${token}`;
 let seeded: SeededPackage[];
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const packageStats = (pkg: string) => read(api().packages[':name'].stats.$get({ param: { name: pkg } }));
+const registryStats = () => read(api().stats.$get());
 
 /** What the seed recorded for a package within the last `days` UTC days (today included). */
 function recorded(base: string, days = Number.POSITIVE_INFINITY): number {
@@ -24,7 +26,7 @@ beforeAll(async () => {
 describe('GET /packages/:name/stats', () => {
   it('adds up to the downloads recorded, per window', async () => {
     for (const base of ['raven-store', 'raven-i18n', 'rocket-charts', 'store-devtools', 'fading-date']) {
-      const { status, body } = await callJson(`/packages/${name(base)}/stats`);
+      const { status, body } = await packageStats(name(base));
       expect(status).toBe(200);
       expect(body.downloads, base).toEqual({
         total: recorded(base),
@@ -36,31 +38,29 @@ describe('GET /packages/:name/stats', () => {
   });
 
   it('counts dependents from latest versions only, and every version published', async () => {
-    const { body } = await callJson(`/packages/${name('raven-store')}/stats`);
+    const { body } = await packageStats(name('raven-store'));
     // raven-forms and raven-i18n depend on it (one as a string, one as a table);
     // store-devtools only did in an older version; forms-ghost has no live version.
     expect(body).toMatchObject({ name: name('raven-store'), versions_count: 1, dependents_count: 2 });
     expect(body.updated_at).toMatch(ISO);
     expect(Object.keys(body).sort()).toEqual(['dependents_count', 'downloads', 'name', 'updated_at', 'versions_count']);
 
-    const http = await callJson(`/packages/${name('raven-http')}/stats`);
+    const http = await packageStats(name('raven-http'));
     expect(http.body.dependents_count).toBe(1);
-    const i18n = await callJson(`/packages/${name('raven-i18n')}/stats`);
+    const i18n = await packageStats(name('raven-i18n'));
     expect(i18n.body).toMatchObject({ versions_count: 2, dependents_count: 0 });
-    const ghost = await callJson(`/packages/${name('forms-ghost')}/stats`);
+    const ghost = await packageStats(name('forms-ghost'));
     expect(ghost.body).toMatchObject({ versions_count: 2, downloads: { total: recorded('forms-ghost') } });
   });
 
   it('answers 404 with the contract body for an unknown package', async () => {
-    const { status, body } = await callJson(`/packages/${name('no-such-package')}/stats`);
-    expect(status).toBe(404);
-    expect(body).toMatchObject({ error: 'not_found', message: expect.any(String) });
+    expectError(await packageStats(name('no-such-package')), 'not_found');
   });
 });
 
 describe('GET /stats', () => {
   it('returns unsigned integer totals that include everything seeded, cached for at most 60 s', async () => {
-    const { status, body, res } = await callJson('/stats');
+    const { status, body, res } = await registryStats();
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual([
       'total_downloads',
@@ -70,7 +70,8 @@ describe('GET /stats', () => {
       'updated_at',
     ]);
     for (const key of ['total_packages', 'total_versions', 'total_downloads', 'total_users']) {
-      expect(Number.isInteger(body[key]) && body[key] >= 0, key).toBe(true);
+      const value = body[key as keyof typeof body];
+      expect(Number.isInteger(value) && Number(value) >= 0, key).toBe(true);
     }
     // Other test files write to the same database, so only lower bounds hold.
     expect(body.total_packages).toBeGreaterThanOrEqual(seeded.length);
@@ -84,10 +85,10 @@ describe('GET /stats', () => {
   });
 
   it('serves the same numbers again within the cache lifetime', async () => {
-    const first = await callJson('/stats');
+    const first = await registryStats();
     // A new package now must not show until the cached numbers expire.
     await seedRegistry(`${token}b`, realisticRegistry(`${token}b`).slice(0, 1));
-    const second = await callJson('/stats');
+    const second = await registryStats();
     expect(second.body).toEqual(first.body);
     const age = Math.floor((Date.now() - Date.parse(first.body.updated_at)) / 1000);
     expect(Number(/max-age=(\d+)/.exec(second.res.headers.get('cache-control') ?? '')?.[1])).toBeLessThanOrEqual(

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { api, expectReply } from '../helpers/api';
 import { callJson } from '../helpers/client';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
@@ -6,13 +7,12 @@ const token = seedToken();
 const name = (base: string) => `${base}-${token}`;
 let seeded: SeededPackage[];
 
-type Trend = { name: string; version: string; description: string; downloads_period: number; trend_score: number };
-
+/** A trending list that must succeed; `query` is the query string (`?period=week`). */
 async function trending(query: string) {
-  const { status, body } = await callJson(`/packages/trending${query}`);
-  expect(status).toBe(200);
-  return body.packages as Trend[];
+  const params = Object.fromEntries(new URLSearchParams(query)) as { period?: 'week' | 'month' | 'all' };
+  return (await expectReply(api().packages.trending.$get({ query: params }), 200)).body.packages;
 }
+type Trend = Awaited<ReturnType<typeof trending>>[number];
 const ours = (rows: Trend[]) => rows.filter((r) => r.name.endsWith(`-${token}`));
 const find = (rows: Trend[], base: string) => rows.find((r) => r.name === name(base));
 

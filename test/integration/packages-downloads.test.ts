@@ -8,11 +8,10 @@ import type { DownloadCounter } from '../../src/durable-objects/download-counter
 import { utcDay } from '../../src/lib/etag';
 import { applyFlush, COALESCE_MS, downloadCounterFor } from '../../src/services/downloads';
 import { API, call, callJson } from '../helpers/client';
+import { r2KeyFor } from '../helpers/contract';
 import { withDb } from '../helpers/db';
 import { createUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
-
-const r2KeyOf = (checksum: string) => `tarballs/sha256/${checksum.slice(7)}.tar.gz`;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -100,7 +99,7 @@ describe('GET /packages/:name/:version/download', () => {
     await until('the cache entry', () => caches.default.match(`${API}${url}`));
 
     // Take away both sources: only the edge cache can answer now.
-    await env.TARBALLS.delete(r2KeyOf(body.checksum));
+    await env.TARBALLS.delete(r2KeyFor(body.checksum));
     await withDb((db) => db.execute(sql`delete from packages where name = ${name}`));
     expect((await callJson(`/packages/${name}`)).status).toBe(404);
 

@@ -6,7 +6,9 @@ import { unpackTar } from 'modern-tar';
 import semver from 'semver';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cargoToNodeRange } from '../../src/lib/versions';
-import { API, call, callJson } from '../helpers/client';
+import { api, read } from '../helpers/api';
+import { API, call } from '../helpers/client';
+import { anIso, aUuid } from '../helpers/contract';
 import { createUser, type TestUser } from '../helpers/factories';
 import {
   FIXTURE_TARBALLS,
@@ -19,9 +21,6 @@ import {
   publishRaw,
   sha256,
 } from '../helpers/packages';
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Published {
   bytes: Uint8Array;
@@ -39,6 +38,10 @@ async function contentsOf(bytes: Uint8Array) {
   };
   return { toml: text('raven.toml') ?? '', readme: text('README.md') ?? '' };
 }
+
+const packageInfo = (name: string) => read(api().packages[':name'].$get({ param: { name } }));
+const versionInfo = (name: string, version: string) =>
+  read(api().packages[':name'][':version'].$get({ param: { name, version } }));
 
 describe('publishing the real fixture packages', () => {
   let owner: TestUser;
@@ -68,10 +71,10 @@ describe('publishing the real fixture packages', () => {
     ]);
     for (const [name, p] of published) {
       expect(p.reply).toEqual({
-        package_id: expect.stringMatching(UUID),
+        package_id: aUuid(),
         name,
         version: p.metadata.version,
-        published_at: expect.stringMatching(ISO),
+        published_at: anIso(),
         download_url: `${API}/packages/${name}/${p.metadata.version}/download`,
         checksum: await sha256(p.bytes),
         published_by: owner.username,
@@ -90,7 +93,7 @@ describe('publishing the real fixture packages', () => {
 
   it('reads every package back with each contract field typed and valued', async () => {
     for (const [name, p] of published) {
-      const { status, body } = await callJson(`/packages/${name}`);
+      const { status, body } = await packageInfo(name);
       expect(status).toBe(200);
       expect(body).toEqual({
         name,
@@ -107,8 +110,8 @@ describe('publishing the real fixture packages', () => {
         readme: p.readme,
         downloads_total: expect.any(Number),
         downloads_last_month: expect.any(Number),
-        created_at: expect.stringMatching(ISO),
-        updated_at: expect.stringMatching(ISO),
+        created_at: anIso(),
+        updated_at: anIso(),
       });
       expect(body.description.length).toBeGreaterThan(0);
       expect(Number.isInteger(body.downloads_total) && body.downloads_total >= 0).toBe(true);
@@ -120,7 +123,7 @@ describe('publishing the real fixture packages', () => {
 
   it('reads every version back with each contract field typed and valued', async () => {
     for (const [name, p] of published) {
-      const { status, body } = await callJson(`/packages/${name}/${p.metadata.version}`);
+      const { status, body } = await versionInfo(name, p.metadata.version);
       expect(status).toBe(200);
       expect(body).toEqual({
         name,
@@ -145,7 +148,7 @@ describe('publishing the real fixture packages', () => {
         provenance: null,
       });
     }
-    const forms = await callJson('/packages/raven-forms/1.0.0');
+    const forms = await versionInfo('raven-forms', '1.0.0');
     expect(forms.body.dependencies).toEqual({ 'raven-store': '1.0.0' });
     expect(forms.body.dev_dependencies).toEqual({ 'raven-test': '1.0.0' });
   });
@@ -165,27 +168,27 @@ describe('publishing the real fixture packages', () => {
   });
 
   it('resolves raven-forms ^1.0.0 and its dependency raven-store through the API alone', async () => {
-    const forms = await callJson('/packages/raven-forms');
+    const forms = await packageInfo('raven-forms');
     const chosen = semver.maxSatisfying(forms.body.versions, '^1.0.0');
     expect(chosen).toBe('1.0.0');
-    const version = await callJson(`/packages/raven-forms/${chosen}`);
+    const version = await versionInfo('raven-forms', chosen ?? '');
     const resolved: Record<string, string | null> = {};
     for (const [dep, req] of Object.entries(version.body.dependencies as Record<string, string>)) {
-      const pkg = await callJson(`/packages/${dep}`);
+      const pkg = await packageInfo(dep);
       expect(pkg.status).toBe(200);
       resolved[dep] = semver.maxSatisfying(pkg.body.versions, cargoToNodeRange(req));
     }
     expect(resolved).toEqual({ 'raven-store': '1.0.0' });
-    const store = await callJson('/packages/raven-store/1.0.0');
+    const store = await versionInfo('raven-store', '1.0.0');
     const tarball = await call(store.body.download_url);
     expect(await sha256(new Uint8Array(await tarball.arrayBuffer()))).toBe(store.body.checksum);
   });
 
   it('looks names up case-insensitively', async () => {
-    const { status, body } = await callJson('/packages/RAVEN-Store');
+    const { status, body } = await packageInfo('RAVEN-Store');
     expect(status).toBe(200);
     expect(body.name).toBe('raven-store');
-    expect((await callJson('/packages/Raven-Store/1.0.0')).status).toBe(200);
+    expect((await versionInfo('Raven-Store', '1.0.0')).status).toBe(200);
   });
 
   it('refuses a lookalike of a fixture name with a 409 naming it', async () => {
@@ -200,6 +203,6 @@ describe('publishing the real fixture packages', () => {
     expect(res.body.error).toBe('conflict');
     expect(res.body.message).toContain('raven-store');
     expect(res.body.details).toEqual({ existing: 'raven-store' });
-    expect((await callJson('/packages/ravenstore')).status).toBe(404);
+    expect((await packageInfo('ravenstore')).status).toBe(404);
   });
 });

@@ -5,6 +5,7 @@ import { env } from 'cloudflare:test';
 import { packTar, type TarEntry } from 'modern-tar';
 import { describe, expect, it } from 'vitest';
 import { call, callJson } from '../helpers/client';
+import { r2KeyFor } from '../helpers/contract';
 import { createUser, type TestUser } from '../helpers/factories';
 import {
   gzip,
@@ -22,8 +23,6 @@ import {
 } from '../helpers/packages';
 import { expectRefusal } from '../helpers/rate-limit';
 import { gnuLong, pax, entry as rawEntry, rawTarball } from '../helpers/raw-tar';
-
-const r2KeyOf = (checksum: string) => `tarballs/sha256/${checksum.slice(7)}.tar.gz`;
 
 async function ownedPackages(user: TestUser): Promise<string[]> {
   const { body } = await callJson(`/users/${user.username}`);
@@ -51,7 +50,7 @@ async function expectRefused(
   if (options.field) expect(Object.keys(res.body.details?.fields ?? {})).toContain(options.field);
   expect(await ownedPackages(user)).toEqual(options.ownedBefore ?? []);
   if (!options.ownedBefore) expect((await callJson(`/packages/${name}`)).status).toBe(404);
-  if (options.tarball) expect(await env.TARBALLS.head(r2KeyOf(await sha256(options.tarball)))).toBeNull();
+  if (options.tarball) expect(await env.TARBALLS.head(r2KeyFor(await sha256(options.tarball)))).toBeNull();
 }
 
 const withEntries = (name: string, entries: TarEntry[]) => makeTarball(name, '1.0.0', { entries });
@@ -688,7 +687,7 @@ describe('refusals decided by the metadata part', () => {
     const refusal = await expectRefusal(res, 10);
     expect(refusal.message).toMatch(/new package/i);
     expect(await bucketKeys()).toEqual(before);
-    expect(await env.TARBALLS.head(r2KeyOf(await sha256(tarball)))).toBeNull();
+    expect(await env.TARBALLS.head(r2KeyFor(await sha256(tarball)))).toBeNull();
     expect((await callJson(`/packages/${name}`)).status).toBe(404);
   });
 

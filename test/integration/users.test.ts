@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { callJson } from '../helpers/client';
+import { api, read } from '../helpers/api';
+import { anIso, expectError } from '../helpers/contract';
 import { createUser } from '../helpers/factories';
+
+const profile = (username: string) => read(api().users[':username'].$get({ param: { username } }));
 
 describe('GET /users/:username', () => {
   it('shows the public profile and never the email', async () => {
     const user = await createUser();
-    const { status, body } = await callJson(`/users/${user.username}`);
+    const { status, body } = await profile(user.username);
     expect(status).toBe(200);
     expect(body).toEqual({
       username: user.username,
       user_id: user.userId,
-      joined_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      joined_at: anIso(),
       packages: [],
       total_downloads: 0,
     });
@@ -18,14 +21,10 @@ describe('GET /users/:username', () => {
   });
 
   it('404s on an unknown user', async () => {
-    const { status, body } = await callJson('/users/nobody-here-at-all');
-    expect(status).toBe(404);
-    expect(body.error).toBe('not_found');
+    expectError(await profile('nobody-here-at-all'), 'not_found');
   });
 
   it('/users/me is never read as a username', async () => {
-    const { status, body } = await callJson('/users/me');
-    expect(status).toBe(401);
-    expect(body.error).toBe('authentication_required');
+    expectError(await read(api().users.me.$get()), 'authentication_required');
   });
 });

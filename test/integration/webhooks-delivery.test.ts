@@ -18,6 +18,7 @@ import worker from '../../src/index';
 import { sweepWebhookOutbox } from '../../src/queue/sweeper';
 import { recordEvent } from '../../src/services/events';
 import { callJson } from '../helpers/client';
+import { ISO, UUID } from '../helpers/contract';
 import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
@@ -32,9 +33,6 @@ import {
   waitFor,
   waitForRequests,
 } from '../helpers/webhooks';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 async function ownedPackageWithWebhook(events?: string[]) {
   const owner = await createUser('wd');
