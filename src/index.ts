@@ -22,9 +22,9 @@ export default {
       batch.retryAll();
     }
   },
-  async scheduled(controller, env) {
+  async scheduled(controller, env, ctx) {
     try {
-      await sweep(env, controller.scheduledTime);
+      await sweep(env, ctx, controller.scheduledTime);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
     }

@@ -16,6 +16,7 @@
 //     keeps them, while their Cache-Control stays immutable for clients.
 
 import { ifNoneMatchHits } from './etag';
+import { log } from './log';
 
 /** What clients (browsers, the CLI, other proxies) may keep: a minute, then revalidate in the background. */
 const CLIENT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
@@ -77,19 +78,19 @@ export async function purgeTags(ctx: object, tags: string[]): Promise<void> {
   if (tags.length === 0) return;
   // The Worker's ExecutionContext (Hono's type for it does not declare `cache`;
   // Miniflare's lacks it today).
-  const cache = (ctx as { cache?: CacheContext }).cache;
+  const cache = (ctx as { cache?: CacheContext } | undefined)?.cache;
   if (!cache || typeof cache.purge !== 'function') {
     // Miniflare (wrangler dev, tests) has no purge yet: say what it would do.
-    console.log(JSON.stringify({ level: 'info', msg: 'edge cache purge (not available here)', tags }));
+    log.info('edge cache purge (not available here)', { tags });
     return;
   }
   try {
     const result = await cache.purge({ tags });
     if (!result.success) {
       const errors = result.errors.map((e) => e.message);
-      console.error(JSON.stringify({ level: 'error', msg: 'edge cache purge refused', tags, errors }));
+      log.error('edge cache purge refused', undefined, { tags, errors });
     }
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'edge cache purge failed', tags, error: String(err) }));
+    log.error('edge cache purge failed', err, { tags });
   }
 }

@@ -13,6 +13,7 @@
 //     however large the registry is.
 import { loadConfig } from '../config';
 import { databaseFor } from '../db/client';
+import { packageTag, purgeTags } from '../lib/edge-cache';
 import { log } from '../lib/log';
 import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
@@ -37,8 +38,8 @@ interface StorageSweepResult {
 const MAX_PASSES = 10;
 
 /** The scheduled handler: both jobs; the first failure is rethrown once both have run. */
-export async function sweep(env: Env, scheduledTime = Date.now()): Promise<void> {
-  const results = await Promise.allSettled([sweepWebhookOutbox(env, scheduledTime), sweepStorage(env)]);
+export async function sweep(env: Env, ctx: object, scheduledTime = Date.now()): Promise<void> {
+  const results = await Promise.allSettled([sweepWebhookOutbox(env, scheduledTime), sweepStorage(env, ctx)]);
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
@@ -77,12 +78,15 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
  * Every run, not hourly like webhook history: flush ids arrive at up to one per
  * package every 30 seconds, more than an hourly batch could keep up with.
  */
-async function sweepStorage(env: Env): Promise<StorageSweepResult> {
+async function sweepStorage(env: Env, ctx: object): Promise<StorageSweepResult> {
   const db = databaseFor(loadConfig(env));
   try {
     const orphanBlobs = await sweepOrphanBlobs(db, env.TARBALLS);
     const flushesPruned = await pruneFlushes(db.read);
-    const readmesRendered = await backfillReadmes(db.read);
+    const rendered = await backfillReadmes(db.read);
+    // Pages show the README: the packages whose pages changed leave the edge cache.
+    await purgeTags(ctx, [...new Set(rendered)].map(packageTag));
+    const readmesRendered = rendered.length;
     const result = { orphanBlobs, flushesPruned, readmesRendered };
     if (orphanBlobs + flushesPruned + readmesRendered > 0) log.info('storage swept', { ...result });
     return result;

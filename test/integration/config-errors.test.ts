@@ -115,7 +115,7 @@ describe('the Worker with a bad setting', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const broken = { ...env, DATABASE_URL: '', WEBHOOK_TIMEOUT_MS: '-9' } as Env;
     for (let i = 0; i < 2; i++) {
-      await worker.scheduled!(createScheduledController({ cron: '* * * * *' }), broken);
+      await worker.scheduled!(createScheduledController({ cron: '* * * * *' }), broken, createExecutionContext());
     }
     const batch = createMessageBatch('raven-webhooks', [
       { id: 'm1', timestamp: new Date(), attempts: 1, body: { delivery_id: crypto.randomUUID() } },

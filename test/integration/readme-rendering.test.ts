@@ -1,8 +1,8 @@
 // READMEs through the real publish route and the cron sweeper: what lands in
 // the database is sanitised HTML, on the version and on the package.
-import { createScheduledController, env } from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index';
 import { backfillReadmes } from '../../src/services/readme-backfill';
 import { withDb } from '../helpers/db';
@@ -63,7 +63,11 @@ describe('README HTML at publish', () => {
 });
 
 describe('README backfill in the cron sweeper', () => {
-  const sweep = () => worker.scheduled!(createScheduledController({ cron: '* * * * *' }), env);
+  const sweep = async () => {
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ cron: '* * * * *' }), env, ctx);
+    await waitOnExecutionContext(ctx);
+  };
 
   it('renders versions published before rendering existed, in bounded batches, once', async () => {
     const user = await createUser('readme');
@@ -78,11 +82,15 @@ describe('README backfill in the cron sweeper', () => {
     );
     expect(await storedHtml(name, '1.1.0')).toEqual({ version_html: null, package_html: null });
 
+    const log = vi.spyOn(console, 'log');
     // Other tests' rows may be pending too; a few runs drain any realistic backlog.
     for (let run = 0; run < 20 && (await storedHtml(name, '1.0.0'))?.version_html == null; run++) await sweep();
     for (let run = 0; run < 20 && (await storedHtml(name, '1.1.0'))?.version_html == null; run++) await sweep();
 
     expect((await storedHtml(name, '1.0.0'))?.version_html).toBe('<p><em>old</em></p>');
+    // Pages show the README: the package's cached pages and replies are purged.
+    const purges = log.mock.calls.map((args) => String(args[0])).filter((l) => l.includes('edge cache purge'));
+    expect(purges.some((l) => (JSON.parse(l).tags as string[]).includes(`pkg:${name}`))).toBe(true);
     expect(await storedHtml(name, '1.1.0')).toEqual({
       version_html: '<p><b>new</b></p>',
       package_html: '<p><b>new</b></p>',
@@ -105,6 +113,6 @@ describe('README backfill in the cron sweeper', () => {
       db.execute(sql`update versions set readme_html = null
         where package_id = (select id from packages where name = ${name})`),
     );
-    expect(await withDb((db) => backfillReadmes(db, 2))).toBe(2);
+    expect(await withDb((db) => backfillReadmes(db, 2))).toHaveLength(2);
   });
 });

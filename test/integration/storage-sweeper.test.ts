@@ -22,7 +22,12 @@ import { makeTarball, metadataFor, multipartBody, packageName, publishPackage, s
 
 const db = httpDb();
 
-const sweep = () => worker.scheduled!(createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }), env);
+const sweep = () =>
+  worker.scheduled!(
+    createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }),
+    env,
+    createExecutionContext(),
+  );
 
 const blobKey = async (tarball: Uint8Array) => `tarballs/sha256/${(await sha256(tarball)).slice(7)}.tar.gz`;
 

@@ -43,7 +43,7 @@ async function ownedPackageWithWebhook(events?: string[]) {
 }
 
 const sweep = (scheduledTime = Date.now()) =>
-  worker.scheduled!(createScheduledController({ cron: '* * * * *', scheduledTime }), env);
+  worker.scheduled!(createScheduledController({ cron: '* * * * *', scheduledTime }), env, createExecutionContext());
 
 /**
  * "Exactly one": after the first request, give any duplicate every chance to

@@ -1,7 +1,7 @@
 // The per-package event limit (WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR, 60 as
 // shipped in wrangler.toml): past it, events are recorded as dropped and never
 // sent, while the actions that caused them still succeed.
-import { createScheduledController, env } from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
@@ -21,7 +21,12 @@ async function ownedPackageWithWebhook() {
   return { owner, name, hook };
 }
 
-const sweep = () => worker.scheduled!(createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }), env);
+const sweep = () =>
+  worker.scheduled!(
+    createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }),
+    env,
+    createExecutionContext(),
+  );
 
 /** Every event of the package, oldest first: was it dropped, and how many deliveries has it. */
 function eventsOf(name: string) {
