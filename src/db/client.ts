@@ -1,5 +1,5 @@
 // The data layer's two entry points:
-//   - `read`: single-statement work (the hot path). With HTTP reads on, each
+//   - `query`: single-statement work, reads and writes alike (the hot path). With HTTP reads on, each
 //     statement is one fetch to Neon's SQL-over-HTTP endpoint (drizzle-orm/neon-http),
 //     which runs it on Neon's pooled connections: no socket or session to set up.
 //     Otherwise it shares the request's WebSocket Pool with `transaction`.
@@ -37,7 +37,8 @@ export type Tx = Parameters<Parameters<PoolDb['transaction']>[0]>[0];
 export type Queryable = Db | Tx;
 
 export interface Database {
-  readonly read: Db;
+  /** One statement: over HTTP when DB_HTTP_READS is on, else on the request's Pool. */
+  readonly query: Db;
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Closes the per-request pool if one was opened. */
   close(): Promise<void>;
@@ -101,7 +102,7 @@ export function createDatabase(databaseUrl: string, wsProxy: string, options: Da
   };
   const reader = options.httpReads ? httpReader(databaseUrl) : undefined;
   return {
-    get read(): Db {
+    get query(): Db {
       return reader ?? get();
     },
     transaction: (fn) => get().transaction(fn),

@@ -43,7 +43,7 @@ export const refuseBadToken = createMiddleware<AppEnv>(async (c, next) => {
 async function authenticate(c: Context<AppEnv>, allowTrusted: boolean): Promise<void> {
   const claims = c.get('claims');
   if (!claims) throw unauthenticated();
-  const auth = await authenticateToken(c.var.db.read, claims);
+  const auth = await authenticateToken(c.var.db.query, claims);
   if (!auth) {
     if (!limiterSawRevoked(c)) await noteRevoked(c, claims.userId, claims);
     throw unauthenticated('The token has been revoked or has expired.');

@@ -21,7 +21,7 @@ async function dispatchForActor(env: Env, config: Config, actorId: string): Prom
   // The request's own database handle is closed once the response is sent.
   const db = databaseFor(config);
   try {
-    await dispatchEvents(db.read, env.WEBHOOK_QUEUE, { actorId }, config.WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR);
+    await dispatchEvents(db.query, env.WEBHOOK_QUEUE, { actorId }, config.WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR);
   } catch (err) {
     log.error('webhook dispatch failed; the sweeper will retry', err);
   } finally {

@@ -27,7 +27,7 @@ export async function handleWebhookBatch(batch: MessageBatch, env: Env): Promise
           return;
         }
         try {
-          const result = await deliver(db.read, config, id);
+          const result = await deliver(db.query, config, id);
           if (result.done) message.ack();
           else message.retry({ delaySeconds: result.retryInSeconds });
         } catch (err) {

@@ -50,7 +50,7 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     let dispatched = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const { events, deliveries } = await dispatchEvents(
-        db.read,
+        db.query,
         env.WEBHOOK_QUEUE,
         { all: true },
         config.WEBHOOK_EVENTS_PER_PACKAGE_PER_HOUR,
@@ -58,12 +58,12 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
       dispatched += deliveries;
       if (events === 0) break;
     }
-    const stale = await takeStaleDeliveries(db.read);
+    const stale = await takeStaleDeliveries(db.query);
     await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
     // The sweep runs every minute; history is pruned on the hour's run only.
-    const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.read) : 0;
+    const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.query) : 0;
     // Exchanged OIDC token ids are only needed until those ID tokens expire (minutes).
-    await pruneUsedJtis(db.read);
+    await pruneUsedJtis(db.query);
     const result = { dispatched, resent: stale.length, pruned };
     if (dispatched + stale.length + pruned > 0) {
       log.info('webhook outbox swept', { ...result });
@@ -82,8 +82,8 @@ async function sweepStorage(env: Env, ctx: object): Promise<StorageSweepResult> 
   const db = databaseFor(loadConfig(env));
   try {
     const orphanBlobs = await sweepOrphanBlobs(db, env.TARBALLS);
-    const flushesPruned = await pruneFlushes(db.read);
-    const rendered = await backfillReadmes(db.read);
+    const flushesPruned = await pruneFlushes(db.query);
+    const rendered = await backfillReadmes(db.query);
     // Pages show the README: the packages whose pages changed leave the edge cache.
     await purgeTags(ctx, [...new Set(rendered)].map(packageTag));
     const readmesRendered = rendered.length;

@@ -120,7 +120,7 @@ const cacheControl = (maxAge: number) => ({ 'Cache-Control': `public, max-age=${
 export const discoveryRoutes = createRouter()
   .openapi(searchRoute, async (c) => {
     const { q, limit, offset } = c.req.valid('query');
-    const page = await searchPackages(c.var.db.read, { q, limit, offset });
+    const page = await searchPackages(c.var.db.query, { q, limit, offset });
     return c.json({ results: page.results, total: page.total, limit, offset }, 200);
   })
   .openapi(trendingRoute, async (c) => {
@@ -129,7 +129,7 @@ export const discoveryRoutes = createRouter()
       c,
       `/api/v1/packages/trending?period=${period}&limit=${limit}`,
       TRENDING_MAX_AGE_SECONDS,
-      () => trendingPackages(c.var.db.read, { period, limit }),
+      () => trendingPackages(c.var.db.query, { period, limit }),
     );
     return c.json({ packages: value }, 200, cacheControl(maxAge));
   })
@@ -137,19 +137,19 @@ export const discoveryRoutes = createRouter()
     const category = c.req.valid('param').category;
     if (!isCategory(category)) throw notFound(`No category "${category}". Categories: ${CATEGORIES.join(', ')}.`);
     const { limit, offset } = c.req.valid('query');
-    const page = await categoryPackages(c.var.db.read, { category, limit, offset });
+    const page = await categoryPackages(c.var.db.query, { category, limit, offset });
     return c.json({ category, packages: page.packages, total: page.total, limit, offset }, 200);
   })
   .openapi(statsRoute, async (c) => {
     const { value, maxAge } = await edgeCached(c, '/api/v1/stats', STATS_MAX_AGE_SECONDS, async () => ({
-      ...(await registryStats(c.var.db.read)),
+      ...(await registryStats(c.var.db.query)),
       updated_at: new Date().toISOString(),
     }));
     return c.json(value, 200, cacheControl(maxAge));
   })
   .openapi(packageStatsRoute, async (c) => {
     const name = c.req.valid('param').name;
-    const stats = await packageStats(c.var.db.read, name);
+    const stats = await packageStats(c.var.db.query, name);
     if (!stats) throw notFound(`No package named "${name}".`);
     return c.json({ ...stats, updated_at: new Date().toISOString() }, 200);
   });

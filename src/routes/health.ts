@@ -34,7 +34,7 @@ export const healthRoutes = createRouter()
   .openapi(liveRoute, (c) => c.text('OK', 200))
   .openapi(readyRoute, async (c) => {
     const [database, storage] = await Promise.all([
-      probe(() => c.var.db.read.execute(sql`select 1`)),
+      probe(() => c.var.db.query.execute(sql`select 1`)),
       probe(() => c.env.TARBALLS.head('health/probe')),
     ]);
     const ok = database === 'ok' && storage === 'ok';

@@ -48,7 +48,7 @@ const declineRoute = createRoute({
 export const invitationRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const auth = currentUser(c);
-    return c.json({ invitations: await listMyInvitations(c.var.db.read, auth.userId) }, 200);
+    return c.json({ invitations: await listMyInvitations(c.var.db.query, auth.userId) }, 200);
   })
   .openapi(acceptRoute, async (c) => {
     const auth = currentUser(c);

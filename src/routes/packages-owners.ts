@@ -94,7 +94,7 @@ const auditRoute = createRoute({
 export const ownerRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const name = c.req.valid('param').name;
-    const owners = await listOwners(c.var.db.read, name);
+    const owners = await listOwners(c.var.db.query, name);
     if (!owners) throw notFound(`No package named "${name}".`);
     return c.json({ owners }, 200);
   })
@@ -124,7 +124,7 @@ export const ownerRoutes = createRouter()
   .openapi(invitationsRoute, async (c) => {
     const auth = currentUser(c);
     const name = c.req.valid('param').name;
-    const invitations = await listPackageInvitations(c.var.db.read, name, auth);
+    const invitations = await listPackageInvitations(c.var.db.query, name, auth);
     return c.json({ invitations }, 200);
   })
   .openapi(cancelInvitationRoute, async (c) => {
@@ -146,6 +146,6 @@ export const ownerRoutes = createRouter()
     const auth = currentUser(c);
     const name = c.req.valid('param').name;
     const page = c.req.valid('query');
-    const entries = await listAudit(c.var.db.read, name, auth, page);
+    const entries = await listAudit(c.var.db.query, name, auth, page);
     return c.json({ name, entries, limit: page.limit, offset: page.offset }, 200);
   });

@@ -85,14 +85,14 @@ const unyankRoute = createRoute({
 export const readRoutes = createRouter()
   .openapi(packageRoute, async (c) => {
     const name = c.req.valid('param').name;
-    const row = await findPackage(c.var.db.read, name);
+    const row = await findPackage(c.var.db.query, name);
     if (!row) throw notFound(`No package named "${name}".`);
     const body = JSON.stringify(packageView(row));
     return publicReply(body, [packageTag(name)], c.req.header('if-none-match'));
   })
   .openapi(versionRoute, async (c) => {
     const { name, version } = c.req.valid('param');
-    const row = await findVersion(c.var.db.read, name, version);
+    const row = await findVersion(c.var.db.query, name, version);
     if (!row) throw notFound(`No version "${version}" of "${name}".`);
     const body = JSON.stringify(versionView(row, c.req.url));
     return publicReply(body, [packageTag(name), versionTag(name, row.version)], c.req.header('if-none-match'));

@@ -53,7 +53,7 @@ export const indexRoutes = createRouter()
   })
   .openapi(packageRoute, async (c) => {
     const name = c.req.valid('param').name;
-    const rows = await findIndexRows(c.var.db.read, name);
+    const rows = await findIndexRows(c.var.db.query, name);
     if (rows.length === 0) throw notFound(`No package named "${name}".`);
     return publicReply(toNdjson(indexLines(rows)), [packageTag(name)], c.req.header('if-none-match'), NDJSON);
   });

@@ -105,7 +105,7 @@ function ownerCaller(c: Context<AppEnv>, name: string) {
 export const trustedPublisherRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const name = c.req.valid('param').name;
-    return c.json(await listPublishers(c.var.db.read, name, ownerCaller(c, name)), 200);
+    return c.json(await listPublishers(c.var.db.query, name, ownerCaller(c, name)), 200);
   })
   .openapi(createPublisherRoute, async (c) => {
     const name = c.req.valid('param').name;
@@ -150,7 +150,7 @@ export const trustedTokenRoutes = createRouter()
     if (auth.tokenKind !== 'trusted') {
       throw forbidden('Only a trusted-publishing token revokes itself here; other tokens use /users/me/tokens.');
     }
-    const revoked = await revokeToken(c.var.db.read, auth.userId, auth.tokenId);
+    const revoked = await revokeToken(c.var.db.query, auth.userId, auth.tokenId);
     if (revoked) await noteRevoked(c, auth.userId, revoked);
     return c.json({ revoked: true as const }, 200);
   });

@@ -73,7 +73,7 @@ function requireSession(auth: AuthContext, what: string): void {
 export const userRoutes = createRouter()
   .openapi(meRoute, async (c) => {
     const auth = currentUser(c);
-    const row = await findProfile(c.var.db.read, { userId: auth.userId }, true);
+    const row = await findProfile(c.var.db.query, { userId: auth.userId }, true);
     if (!row) throw notFound('Your account no longer exists.');
     return c.json(
       {
@@ -106,7 +106,7 @@ export const userRoutes = createRouter()
     if (!grant)
       throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");
     const { config, db } = c.var;
-    const token = await issueToken(db.read, config.JWT_SECRET, {
+    const token = await issueToken(db.query, config.JWT_SECRET, {
       userId: auth.userId,
       name: body.name,
       kind: 'api',
@@ -131,14 +131,14 @@ export const userRoutes = createRouter()
     const auth = currentUser(c);
     requireSession(auth, 'Revoking a token');
     const { token_id } = c.req.valid('param');
-    const revoked = await revokeToken(c.var.db.read, auth.userId, token_id);
+    const revoked = await revokeToken(c.var.db.query, auth.userId, token_id);
     if (!revoked) throw notFound('No such live token of yours.');
     await noteRevoked(c, auth.userId, revoked);
     return c.json({ token_id, revoked: true as const }, 200);
   })
   .openapi(profileRoute, async (c) => {
     const { username } = c.req.valid('param');
-    const row = await findProfile(c.var.db.read, { username }, false);
+    const row = await findProfile(c.var.db.query, { username }, false);
     if (!row) throw notFound(`No user named "${username}".`);
     return c.json(publicView(row), 200);
   });

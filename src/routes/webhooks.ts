@@ -78,7 +78,7 @@ export const webhookRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const name = c.req.valid('param').name;
     const caller = ownerCaller(c, name);
-    return c.json({ name, webhooks: await listWebhooks(c.var.db.read, name, caller) }, 200);
+    return c.json({ name, webhooks: await listWebhooks(c.var.db.query, name, caller) }, 200);
   })
   .openapi(createWebhookRoute, async (c) => {
     const name = c.req.valid('param').name;
@@ -106,6 +106,6 @@ export const webhookRoutes = createRouter()
     const { name, id } = c.req.valid('param');
     const caller = ownerCaller(c, name);
     const { limit } = c.req.valid('query');
-    const deliveries = await listDeliveries(c.var.db.read, caller, name, id, limit);
+    const deliveries = await listDeliveries(c.var.db.query, caller, name, id, limit);
     return c.json({ webhook_id: id, deliveries }, 200);
   });

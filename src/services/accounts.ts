@@ -49,7 +49,7 @@ export async function login(
   settings: Settings,
   input: { email: string; password: string },
 ): Promise<{ user: { id: string; username: string; email: string }; token: IssuedToken }> {
-  const [user] = await db.read
+  const [user] = await db.query
     .select({ id: users.id, username: users.username, email: users.email, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(sql`lower(${users.email})`, input.email.toLowerCase()))
@@ -60,7 +60,7 @@ export async function login(
     throw unauthenticated('Invalid email or password.');
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) throw unauthenticated('Invalid email or password.');
-  const token = await issueToken(db.read, settings.secret, {
+  const token = await issueToken(db.query, settings.secret, {
     userId: user.id,
     name: 'login',
     kind: 'session',

@@ -90,7 +90,7 @@ export async function precheckPublish(
   actor: AuthContext,
   meta: PublishMetadata,
 ): Promise<{ packageExists: boolean }> {
-  const result = await db.read.execute<{
+  const result = await db.query.execute<{
     id: string;
     name: string;
     role: string | null;
@@ -148,7 +148,7 @@ export async function publish(
   const checked = await examine(meta, tarball, deps.limits);
   const r2Key = r2KeyFor(checked.checksum);
   // Before the upload: should the transaction below fail, the sweeper finds the blob by this row.
-  await recordUploadIntent(deps.db.read, r2Key);
+  await recordUploadIntent(deps.db.query, r2Key);
   // Content-addressed, so a retry or a twin upload rewrites the same bytes;
   // R2 verifies them against the SHA-256 we computed.
   // R2 needs a known length: a Blob has one; a stream gets it from FixedLengthStream.
@@ -290,7 +290,7 @@ async function explainConflict(db: Database, err: unknown, meta: PublishMetadata
     return conflict(`The package "${meta.name}" was created by a concurrent publish; retry.`, { existing: meta.name });
   }
   if (isUniqueViolation(err, 'packages_canonical_name_key')) {
-    const [other] = await db.read
+    const [other] = await db.query
       .select({ name: packages.name })
       .from(packages)
       .where(eq(packages.canonicalName, canonicalName(meta.name)));

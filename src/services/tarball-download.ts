@@ -64,7 +64,7 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
     return new Response(hit.body, { status: 200, headers: new Headers(hit.headers) });
   }
 
-  const row = await findTarball(deps.db.read, name, version);
+  const row = await findTarball(deps.db.query, name, version);
   if (!row) throw notFound(`No version "${version}" of "${name}".`);
   if (ifNoneMatchHits(ifNoneMatch, row.checksum)) return notModified(row.checksum);
   if (headOnly) {

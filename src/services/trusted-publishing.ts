@@ -218,7 +218,7 @@ export async function exchangeIdToken(
     throw err;
   }
 
-  const result = await db.read.execute<Candidate>(sql`
+  const result = await db.query.execute<Candidate>(sql`
     select tp.id, tp.package_id, p.name as package_name, tp.provider, tp.owner_id as "ownerId",
       tp.repository, tp.config,
       coalesce(

@@ -49,7 +49,7 @@ webRoutes.onError((err, c) => {
 });
 
 webRoutes.get('/', async (c) => {
-  const data = await homePage(c.var.db.read, HOME_LIST);
+  const data = await homePage(c.var.db.query, HOME_LIST);
   const shown = [...data.newest, ...data.updated, ...data.most_downloaded, ...data.trending].map((p) => p.name);
   return sendPage(c, <HomePage data={data} categories={CATEGORIES} />, {
     tags: ['pkgs', 'home', ...packageTags(shown)],
@@ -60,7 +60,7 @@ webRoutes.get('/search', async (c) => {
   const q = (c.req.query('q') ?? '').trim().slice(0, MAX_QUERY_LENGTH);
   const page = pageParam(c);
   const found = q
-    ? await searchPackages(c.var.db.read, { q, limit: PER_PAGE, offset: (page - 1) * PER_PAGE })
+    ? await searchPackages(c.var.db.query, { q, limit: PER_PAGE, offset: (page - 1) * PER_PAGE })
     : { total: 0, results: [] };
   return sendPage(
     c,
@@ -74,7 +74,7 @@ async function packageHandler(c: Context<AppEnv>, rawName: string, version: stri
   if (packageNameProblem(name)) throw notFound(`No package named "${name}".`);
   const tabParam = c.req.query('tab') ?? 'readme';
   const tab: Tab = (TABS as readonly string[]).includes(tabParam) ? (tabParam as Tab) : 'readme';
-  const pkg = await packagePage(c.var.db.read, name, version);
+  const pkg = await packagePage(c.var.db.query, name, version);
   if (!pkg) throw notFound(`No package named "${name}".`);
   if (!pkg.version) throw notFound(`${name} has no version "${version}".`);
   const tags = packageTags([pkg.name, ...pkg.dependents.map((d) => d.name)]);
@@ -87,7 +87,7 @@ webRoutes.get('/packages/:name/:version', (c) => packageHandler(c, c.req.param('
 webRoutes.get('/users/:username', async (c) => {
   const username = c.req.param('username').toLowerCase();
   if (!/^[a-z0-9-]{1,32}$/.test(username)) throw notFound(`No user named "${username}".`);
-  const user = await findProfile(c.var.db.read, { username }, false);
+  const user = await findProfile(c.var.db.query, { username }, false);
   if (!user) throw notFound(`No user named "${username}".`);
   return sendPage(c, <UserPage user={user} />, {
     tags: [`user:${user.username}`, ...packageTags(user.packages.map((p) => p.name))],
@@ -100,7 +100,7 @@ webRoutes.get('/categories/:category', async (c) => {
   const category = c.req.param('category').toLowerCase();
   if (!isCategory(category)) throw notFound(`No category "${category}". Categories: ${CATEGORIES.join(', ')}.`);
   const page = pageParam(c);
-  const found = await categoryPackages(c.var.db.read, { category, limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
+  const found = await categoryPackages(c.var.db.query, { category, limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
   return sendPage(
     c,
     <CategoryPage

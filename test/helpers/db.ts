@@ -6,7 +6,7 @@ import { createDatabase, type Db } from '../../src/db/client';
 export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const database = createDatabase(env.DATABASE_URL, env.WS_PROXY);
   try {
-    return await fn(database.read);
+    return await fn(database.query);
   } finally {
     await database.close();
   }
@@ -14,5 +14,6 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 
 /** Reads over SQL-over-HTTP: one fetch per statement and no socket to open, for assertions in tight loops. */
 export function httpDb(): Db {
-  return createDatabase(env.DATABASE_URL, env.WS_PROXY, { httpReads: true, httpEndpoint: env.NEON_HTTP_ENDPOINT }).read;
+  return createDatabase(env.DATABASE_URL, env.WS_PROXY, { httpReads: true, httpEndpoint: env.NEON_HTTP_ENDPOINT })
+    .query;
 }

@@ -20,7 +20,7 @@ const rawText = { types: { getTypeParser: () => (value: string) => value } } as 
 neonConfig.fetchEndpoint = env.NEON_HTTP_ENDPOINT;
 const sql = neon(env.DATABASE_URL);
 const httpDb = () =>
-  createDatabase(env.DATABASE_URL, env.WS_PROXY, { httpReads: true, httpEndpoint: env.NEON_HTTP_ENDPOINT }).read;
+  createDatabase(env.DATABASE_URL, env.WS_PROXY, { httpReads: true, httpEndpoint: env.NEON_HTTP_ENDPOINT }).query;
 
 async function rejection(promise: Promise<unknown>): Promise<NeonDbError> {
   try {
