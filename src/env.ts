@@ -7,7 +7,7 @@ export interface AuthContext {
   userId: string;
   username: string;
   tokenId: string;
-  tokenKind: 'session' | 'api';
+  tokenKind: 'session' | 'api' | 'web';
   /** Empty: the token can do everything its user can. */
   scopes: string[];
   packagePattern: string | null;

@@ -50,8 +50,11 @@ export const apiTokens = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    /** `session` tokens come from register/login/refresh; `api` tokens are named by the user. */
-    kind: text('kind', { enum: ['session', 'api'] }).notNull(),
+    /**
+     * `session` tokens come from register/login/refresh; `api` tokens are named by the user;
+     * `web` rows are browser sign-ins (the cookie carries a JWT for the row).
+     */
+    kind: text('kind', { enum: ['session', 'api', 'web'] }).notNull(),
     /** Empty means "everything the user can do". */
     scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
     /** Optional glob (`raven-*`) limiting which packages the token may act on. */
@@ -63,7 +66,7 @@ export const apiTokens = pgTable(
   },
   (t) => [
     index('api_tokens_user_idx').on(t.userId),
-    check('api_tokens_kind', sql`${t.kind} in ('session', 'api')`),
+    check('api_tokens_kind', sql`${t.kind} in ('session', 'api', 'web', 'trusted')`),
     check('api_tokens_name_length', sql`char_length(${t.name}) between 1 and 64`),
   ],
 );

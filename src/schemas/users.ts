@@ -39,7 +39,7 @@ export const TokenInfo = z
   .object({
     token_id: Id,
     name: z.string(),
-    kind: z.enum(['session', 'api']),
+    kind: z.enum(['session', 'api', 'web']),
     scopes: z.array(z.string()),
     package_pattern: z.string(),
     created_at: Timestamp,

@@ -12,7 +12,7 @@ export type ProfileRow = {
   tokens: {
     id: string;
     name: string;
-    kind: 'session' | 'api';
+    kind: 'session' | 'api' | 'web';
     scopes: string[];
     package_pattern: string | null;
     created_at: string;

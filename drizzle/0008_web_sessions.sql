@@ -1,0 +1,2 @@
+ALTER TABLE "api_tokens" DROP CONSTRAINT "api_tokens_kind";--> statement-breakpoint
+ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_kind" CHECK ("api_tokens"."kind" in ('session', 'api', 'web', 'trusted'));
