@@ -21,8 +21,8 @@ import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 import { accountRoutes } from './web/account-routes';
 import { docsPage } from './web/docs';
-import { packageSettingsRoutes } from './web/settings-routes';
 import { renderNotFound, webRoutes } from './web/routes';
+import { packageSettingsRoutes } from './web/settings-routes';
 
 export function createApp() {
   const app = createRouter();

@@ -110,7 +110,12 @@ export const userRoutes = createRouter()
       db.read,
       { secret: config.JWT_SECRET, defaultTtlDays: config.TOKEN_TTL_DAYS },
       auth,
-      { name: body.name, expiresInDays: body.expires_in_days, scopes: body.scopes, packagePattern: body.package_pattern },
+      {
+        name: body.name,
+        expiresInDays: body.expires_in_days,
+        scopes: body.scopes,
+        packagePattern: body.package_pattern,
+      },
     );
     if (!token)
       throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");

@@ -91,7 +91,11 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.next);
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, actor.userId));
-    const live = and(eq(apiTokens.userId, actor.userId), isNull(apiTokens.revokedAt), gt(apiTokens.expiresAt, sql`now()`));
+    const live = and(
+      eq(apiTokens.userId, actor.userId),
+      isNull(apiTokens.revokedAt),
+      gt(apiTokens.expiresAt, sql`now()`),
+    );
     const signedOut = await tx
       .update(apiTokens)
       .set({ revokedAt: sql`now()` })

@@ -16,12 +16,7 @@ import { findProfile } from '../services/profiles';
 import { createApiToken, revokeOtherSessions, revokeToken, tokenAllows } from '../services/tokens';
 import { serviceErrors, zodErrors } from './forms';
 import { formOf, friendly, me, noticeOf, refuse, sameSiteForm, sessionForm, signedIn, text, viewerOf } from './guards';
-import {
-  AccountPage,
-  InvitationsPage,
-  PasswordPage,
-  SessionsPage,
-} from './pages/account/account';
+import { AccountPage, InvitationsPage, PasswordPage, SessionsPage } from './pages/account/account';
 import { RegisterPage, SignInPage } from './pages/account/sign-in';
 import { TokenCreatedPage, TokensPage } from './pages/account/tokens';
 import { ErrorPage, NotFoundPage } from './pages/errors';
@@ -36,7 +31,8 @@ for (const path of SESSION_PATHS) accountRoutes.use(path, webSession);
 
 /** Failures of account and settings pages: the site's 404, 403 and 500 pages, never JSON. */
 export function pageError(err: Error, c: Context<AppEnv>) {
-  if (err instanceof ApiError && err.status === 404) return sendPage(c, <NotFoundPage message={err.message} />, 'no-store', 404);
+  if (err instanceof ApiError && err.status === 404)
+    return sendPage(c, <NotFoundPage message={err.message} />, 'no-store', 404);
   if (err instanceof ApiError && err.status === 403) return refuse(c, err.message);
   const requestId = c.get('requestId') ?? 'unknown';
   console.error(JSON.stringify({ level: 'error', msg: 'page failed', request_id: requestId, ...describeError(err) }));
@@ -80,7 +76,12 @@ accountRoutes.post('/login', sameSiteForm, async (c) => {
     return c.redirect(next, 303);
   } catch (err) {
     if (!(err instanceof ApiError) || err.status === 500) throw err;
-    return sendPage(c, <SignInPage next={next} email={parsed.data.email} error={err.message} />, 'no-store', err.status);
+    return sendPage(
+      c,
+      <SignInPage next={next} email={parsed.data.email} error={err.message} />,
+      'no-store',
+      err.status,
+    );
   }
 });
 

@@ -2,9 +2,9 @@
 // error sits right under it (and is announced with it), and how a service's
 // ApiError becomes words next to the field that caused it.
 import type { Child } from 'hono/jsx';
+import type { z } from 'zod';
 import { ApiError } from '../errors';
 import { fieldErrors } from '../router';
-import type { z } from 'zod';
 
 export type Errors = Record<string, string>;
 

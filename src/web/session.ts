@@ -6,10 +6,11 @@
 // CSRF: every state-changing form carries HMAC(JWT_SECRET, row id), so a token
 // is bound to one session and dies with it; and the request's Origin (or, when
 // a browser sends none, its Referer) must be this site.
+
+import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { sql } from 'drizzle-orm';
 import type { AppEnv, AuthContext } from '../env';
 import { signToken, verifyToken } from '../lib/tokens';
 import { authenticateToken } from '../services/tokens';
@@ -71,7 +72,10 @@ async function slide(c: AnyContext, auth: AuthContext): Promise<void> {
     where id = ${auth.tokenId} and kind = 'web' and revoked_at is null
     returning id`);
   if (result.rows.length === 0) return;
-  setSessionCookie(c, await signToken({ userId: auth.userId, tokenId: auth.tokenId, expiresAt }, c.var.config.JWT_SECRET));
+  setSessionCookie(
+    c,
+    await signToken({ userId: auth.userId, tokenId: auth.tokenId, expiresAt }, c.var.config.JWT_SECRET),
+  );
 }
 
 const keys = new Map<string, Promise<CryptoKey>>();

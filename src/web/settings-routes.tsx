@@ -10,18 +10,18 @@ import { sealingKey } from '../lib/webhook-crypto';
 import { AuditQuery } from '../schemas/packages';
 import { CreateWebhookBody, DeprecateBody } from '../schemas/webhooks';
 import { listAudit } from '../services/audit';
+import { setDeprecation } from '../services/deprecation';
 import { cancelInvitation } from '../services/invitations';
 import { addOwner, removeOwner } from '../services/owners';
 import { packageSettings } from '../services/package-settings';
 import { setYanked } from '../services/packages';
-import { setDeprecation } from '../services/deprecation';
 import { tokenAllows } from '../services/tokens';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../services/webhooks';
 import { pageError } from './account-routes';
 import { type Errors, serviceErrors, zodErrors } from './forms';
 import { formOf, friendly, me, noticeOf, sessionForm, signedIn, text, viewerOf } from './guards';
-import { AuditPage, DeliveriesPage, WebhookCreatedPage, WebhooksPage } from './pages/account/settings-extra';
 import { ConfirmYankPage, SettingsPage, settingsHref } from './pages/account/settings';
+import { AuditPage, DeliveriesPage, WebhookCreatedPage, WebhooksPage } from './pages/account/settings-extra';
 import { sendPage } from './respond';
 import { webSession } from './session';
 
@@ -54,7 +54,12 @@ const NOTICES = {
   'webhook-deleted': 'Webhook deleted.',
 };
 
-async function settingsPage(c: Ctx, errors?: Errors, values?: Record<string, string>, status: 200 | 400 | 403 | 404 | 409 = 200) {
+async function settingsPage(
+  c: Ctx,
+  errors?: Errors,
+  values?: Record<string, string>,
+  status: 200 | 400 | 403 | 404 | 409 = 200,
+) {
   const pkg = await packageSettings(c.var.db.read, nameOf(c), me(c).userId);
   const notice = noticeOf(c, NOTICES);
   return sendPage(
@@ -192,16 +197,28 @@ packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, asy
   try {
     const created = await createWebhook(
       c.var.db,
-      { sealingKey: await sealingKey(webhookSecretKey(config)), urlPolicy: { allowLocal: config.WEBHOOKS_ALLOW_LOCAL } },
+      {
+        sealingKey: await sealingKey(webhookSecretKey(config)),
+        urlPolicy: { allowLocal: config.WEBHOOKS_ALLOW_LOCAL },
+      },
       actor(c, 'owners'),
       nameOf(c),
       parsed.data,
     );
-    return sendPage(c, <WebhookCreatedPage viewer={await viewerOf(c)} name={nameOf(c)} webhook={created} />, 'no-store', 201);
+    return sendPage(
+      c,
+      <WebhookCreatedPage viewer={await viewerOf(c)} name={nameOf(c)} webhook={created} />,
+      'no-store',
+      201,
+    );
   } catch (err) {
     if (err instanceof ApiError && err.status === 403) throw err;
     const { form: error, fields } = serviceErrors(err);
-    return webhooksPage(c, { values, errors: fields, error }, err instanceof ApiError && err.status === 409 ? 409 : 400);
+    return webhooksPage(
+      c,
+      { values, errors: fields, error },
+      err instanceof ApiError && err.status === 409 ? 409 : 400,
+    );
   }
 });
 

@@ -129,7 +129,10 @@ export async function signedInScreenshots(browser: Browser, context: BrowserCont
       const shot = await browser.newContext({ viewport, colorScheme, storageState });
       const page = await shot.newPage();
       await page.goto(url);
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewportName}-${colorScheme}.png`), fullPage: true });
+      await page.screenshot({
+        path: join(SCREENSHOT_DIR, `${name}-${viewportName}-${colorScheme}.png`),
+        fullPage: true,
+      });
       await shot.close();
     }
   }

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiMe, createToken, otherOrigin, person, signInAt, signUp } from './account-helpers.ts';
 import { expectAccessible, launchChromium, watchedPage } from './harness.ts';
 
-const base = () => inject('registryUrl');
+// Typed by hand: the ProvidedContext augmentation in the e2e global setup does not reach this config.
+const base = () => (inject as unknown as (key: string) => string)('registryUrl');
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
@@ -20,6 +21,7 @@ afterAll(async () => {
 
 async function signedIn(prefix: string): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext();
+  context.setDefaultTimeout(10_000);
   contexts.push(context);
   const { page } = await watchedPage(context);
   await signUp(page, base(), person(prefix));
@@ -44,7 +46,7 @@ describe('session cookie', () => {
     const days = (cookie!.expires * 1000 - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(13.9);
     expect(days).toBeLessThan(14.1);
-    expect(await page.evaluate(() => document.cookie)).not.toContain('raven_session');
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('raven_session');
     expect(page.url()).not.toContain(cookie!.value);
   });
 

@@ -34,7 +34,9 @@ export function setCookieLine(res: Response): string {
 
 export function get(browser: Browser | null, path: string, headers: Record<string, string> = {}) {
   const base = browser?.base ?? BASE;
-  return call(base + path, { headers: { accept: 'text/html', ...(browser ? { cookie: browser.cookie } : {}), ...headers } });
+  return call(base + path, {
+    headers: { accept: 'text/html', ...(browser ? { cookie: browser.cookie } : {}), ...headers },
+  });
 }
 
 export function post(

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { signToken } from '../../src/lib/tokens';
 import { safeReturnPath } from '../../src/web/session';
 import {
-  type Browser,
   csrfOf,
   get,
   post,
@@ -61,7 +60,8 @@ describe('sign up, sign in, sign out', () => {
     const line = setCookieLine(res);
     expect(line).toMatch(/^raven_session=rvn_/);
     // Not loopback: Secure even over plain HTTP.
-    for (const attr of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', 'Max-Age=1209600']) expect(line).toContain(attr);
+    for (const attr of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', 'Max-Age=1209600'])
+      expect(line).toContain(attr);
     expect(line).not.toMatch(/Domain=/i);
     const cookie = sessionCookieOf(res)!;
     expect((await tokenRow(tokenIdOf(cookie)))?.kind).toBe('web');
@@ -228,7 +228,10 @@ describe('CSRF and Origin checks', () => {
       user.userId,
     );
     await expectRefused(
-      await post(browser, '/account/tokens', tokenForm(csrf), { cookie: browser.cookie, referer: 'https://evil.example/' }),
+      await post(browser, '/account/tokens', tokenForm(csrf), {
+        cookie: browser.cookie,
+        referer: 'https://evil.example/',
+      }),
       user.userId,
     );
     const ok = await post(browser, '/account/tokens', tokenForm(csrf), {
@@ -240,7 +243,12 @@ describe('CSRF and Origin checks', () => {
 
   it('refuses sign-in and sign-up posted from another site', async () => {
     const user = await createUser('csrf4');
-    const res = await post(null, '/login', { email: user.email, password: user.password }, { origin: 'https://evil.example' });
+    const res = await post(
+      null,
+      '/login',
+      { email: user.email, password: user.password },
+      { origin: 'https://evil.example' },
+    );
     expect(res.status).toBe(403);
     expect(sessionCookieOf(res)).toBeUndefined();
   });
@@ -360,5 +368,3 @@ describe('invitations', () => {
     expect(await again.text()).toContain('No pending invitation of yours');
   });
 });
-
-export type { Browser };

@@ -17,8 +17,8 @@ async function ownedPackage(prefix: string) {
 }
 
 const ownersOf = async (name: string) =>
-  (await callJson(`/packages/${name}/owners`)).body.owners.map((o: { username: string; role: string }) =>
-    `${o.username}:${o.role}`,
+  (await callJson(`/packages/${name}/owners`)).body.owners.map(
+    (o: { username: string; role: string }) => `${o.username}:${o.role}`,
   );
 
 describe('package settings', () => {
@@ -26,7 +26,10 @@ describe('package settings', () => {
     const { owner, browser, name } = await ownedPackage('set');
     const b = await createUser('setb');
     const bBrowser = await signIn(b);
-    const invited = await submit(browser, `/packages/${name}/settings/members`, { username: b.username, role: 'maintainer' });
+    const invited = await submit(browser, `/packages/${name}/settings/members`, {
+      username: b.username,
+      role: 'maintainer',
+    });
     expect(invited.status).toBe(303);
     expect(invited.headers.get('location')).toBe(`/packages/${name}/settings?done=invited`);
     const page = await (await get(browser, invited.headers.get('location')!)).text();
@@ -79,7 +82,10 @@ describe('package settings', () => {
 
   it('shows an unknown invitee next to the username field, and cancels a pending invitation', async () => {
     const { browser, name } = await ownedPackage('inv');
-    const res = await submit(browser, `/packages/${name}/settings/members`, { username: 'no-such-user-zz', role: 'owner' });
+    const res = await submit(browser, `/packages/${name}/settings/members`, {
+      username: 'no-such-user-zz',
+      role: 'owner',
+    });
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('id="f-username-error">No user named &quot;no-such-user-zz&quot;.');
     const c = await createUser('invc');
@@ -106,12 +112,18 @@ describe('package settings', () => {
 
   it('adds a webhook (secret shown once), lists its deliveries after a publish, and deletes it', async () => {
     const { owner, browser, name } = await ownedPackage('hook');
-    const bad = await submit(browser, `/packages/${name}/settings/webhooks`, { url: 'ftp://x', events: 'package.published' });
+    const bad = await submit(browser, `/packages/${name}/settings/webhooks`, {
+      url: 'ftp://x',
+      events: 'package.published',
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/id="f-url-error">[^<]*https/);
     const endpoint = receiverEndpoint('webset');
     const url = `${endpoint.url}?q=${encodeURIComponent('"><script>alert(1)</script>')}`;
-    const created = await submit(browser, `/packages/${name}/settings/webhooks`, { url, events: ['package.published'] });
+    const created = await submit(browser, `/packages/${name}/settings/webhooks`, {
+      url,
+      events: ['package.published'],
+    });
     expect(created.status).toBe(201);
     const html = await created.text();
     expect(html).toMatch(/id="webhook-secret">[^<]{20,}</);
@@ -136,7 +148,8 @@ describe('package settings', () => {
 
   it('shows the audit log newest first, paginated, to owners only', async () => {
     const { owner, browser, name } = await ownedPackage('aud');
-    for (const v of ['1.0.0', '1.1.0']) await callJson(`/packages/${name}/${v}`, { method: 'DELETE', token: owner.token });
+    for (const v of ['1.0.0', '1.1.0'])
+      await callJson(`/packages/${name}/${v}`, { method: 'DELETE', token: owner.token });
     const html = await (await get(browser, `/packages/${name}/settings/audit`)).text();
     const actions = [...html.matchAll(/<td>(publish|yank) ([\d.]+)<\/td>/g)].map((m) => `${m[1]} ${m[2]}`);
     expect(actions).toEqual(['yank 1.1.0', 'yank 1.0.0', 'publish 1.1.0', 'publish 1.0.0']);

@@ -3,8 +3,8 @@
 import type { Child } from 'hono/jsx';
 import type { ProfileRow } from '../../../services/profiles';
 import { packageHref } from '../../components';
-import { Csrf, Field, type Errors, FormAlert, Notice } from '../../forms';
 import { formatDate, plural } from '../../format';
+import { Csrf, type Errors, Field, FormAlert, Notice } from '../../forms';
 import { Layout, type Viewer } from '../../layout';
 
 export type AccountTab = 'account' | 'tokens' | 'sessions' | 'invitations' | 'password';

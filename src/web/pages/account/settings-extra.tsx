@@ -4,8 +4,8 @@ import { ASSET_URLS } from '../../../generated/assets';
 import { WEBHOOK_EVENTS } from '../../../services/events';
 import type { DeliveryView, WebhookView } from '../../../services/webhooks';
 import { Pagination } from '../../components';
-import { Csrf, type Errors, Field, FormAlert } from '../../forms';
 import { formatDate } from '../../format';
+import { Csrf, type Errors, Field, FormAlert } from '../../forms';
 import type { Viewer } from '../../layout';
 import { SettingsLayout, settingsHref } from './settings';
 
@@ -137,7 +137,9 @@ export function DeliveriesPage(props: { viewer: Viewer; name: string; webhookId:
                     <td>{time(d.created_at)}</td>
                     <td>{d.status}</td>
                     <td>{d.attempts.length}</td>
-                    <td>{last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || 'no response') : '—'}</td>
+                    <td>
+                      {last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || 'no response') : '—'}
+                    </td>
                   </tr>
                 );
               })}

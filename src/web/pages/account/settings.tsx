@@ -5,8 +5,8 @@
 import type { Child } from 'hono/jsx';
 import type { PackageSettingsRow } from '../../../services/package-settings';
 import { packageHref } from '../../components';
-import { Csrf, type Errors, Field, FormAlert, Notice } from '../../forms';
 import { formatDate } from '../../format';
+import { Csrf, type Errors, Field, FormAlert, Notice } from '../../forms';
 import { Layout, type Viewer } from '../../layout';
 
 export type SettingsTab = 'settings' | 'webhooks' | 'audit';
@@ -95,8 +95,8 @@ export function SettingsPage(props: {
       <section aria-labelledby="members-title" id="members">
         <h2 id="members-title">Owners and maintainers</h2>
         <p class="hint">
-          A package always keeps at least one owner. To step down or remove the last owner, first invite someone else
-          as an owner and wait until they accept.
+          A package always keeps at least one owner. To step down or remove the last owner, first invite someone else as
+          an owner and wait until they accept.
         </p>
         <FormAlert message={errors.members} />
         <div class="table-scroll">
@@ -172,7 +172,11 @@ export function SettingsPage(props: {
                         method="post"
                       >
                         {csrf}
-                        <button type="submit" class="button secondary" aria-label={`Cancel the invitation of ${i.username}`}>
+                        <button
+                          type="submit"
+                          class="button secondary"
+                          aria-label={`Cancel the invitation of ${i.username}`}
+                        >
                           Cancel
                         </button>
                       </form>
@@ -213,7 +217,10 @@ export function SettingsPage(props: {
                   <td>{v.yanked ? <span class="badge yanked">yanked</span> : 'live'}</td>
                   <td>
                     <a
-                      href={settingsHref(pkg.name, `/versions/${encodeURIComponent(v.version)}/${v.yanked ? 'unyank' : 'yank'}`)}
+                      href={settingsHref(
+                        pkg.name,
+                        `/versions/${encodeURIComponent(v.version)}/${v.yanked ? 'unyank' : 'yank'}`,
+                      )}
                       aria-label={`${v.yanked ? 'Unyank' : 'Yank'} ${v.version}`}
                     >
                       {v.yanked ? 'Unyank…' : 'Yank…'}
@@ -265,7 +272,13 @@ export function SettingsPage(props: {
   );
 }
 
-export function ConfirmYankPage(props: { viewer: Viewer; name: string; version: string; yank: boolean; owner: boolean }) {
+export function ConfirmYankPage(props: {
+  viewer: Viewer;
+  name: string;
+  version: string;
+  yank: boolean;
+  owner: boolean;
+}) {
   const verb = props.yank ? 'Yank' : 'Unyank';
   return (
     <SettingsLayout viewer={props.viewer} name={props.name} owner={props.owner} tab="settings">
@@ -278,7 +291,10 @@ export function ConfirmYankPage(props: { viewer: Viewer; name: string; version: 
           : 'It will be listed and resolvable again.'}
       </p>
       <form
-        action={settingsHref(props.name, `/versions/${encodeURIComponent(props.version)}/${props.yank ? 'yank' : 'unyank'}`)}
+        action={settingsHref(
+          props.name,
+          `/versions/${encodeURIComponent(props.version)}/${props.yank ? 'yank' : 'unyank'}`,
+        )}
         method="post"
       >
         <Csrf token={props.viewer.csrf} />

@@ -1,5 +1,5 @@
 // Sign in and sign up: plain HTML forms that work without JavaScript.
-import { Field, type Errors, FormAlert } from '../../forms';
+import { type Errors, Field, FormAlert } from '../../forms';
 import { Layout } from '../../layout';
 
 export function SignInPage(props: { next: string; email?: string; errors?: Errors; error?: string }) {
@@ -10,7 +10,15 @@ export function SignInPage(props: { next: string; email?: string; errors?: Error
         <FormAlert message={props.error} />
         <form class="stack-form" action="/login" method="post" novalidate>
           <input type="hidden" name="next" value={props.next} />
-          <Field name="email" label="Email" type="email" value={props.email} errors={props.errors} autocomplete="email" required />
+          <Field
+            name="email"
+            label="Email"
+            type="email"
+            value={props.email}
+            errors={props.errors}
+            autocomplete="email"
+            required
+          />
           <Field
             name="password"
             label="Password"

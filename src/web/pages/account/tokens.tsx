@@ -2,8 +2,8 @@
 // shows a new token once with how the `raven pkg` CLI reads it.
 import { ASSET_URLS } from '../../../generated/assets';
 import { TOKEN_SCOPES } from '../../../lib/token-rules';
-import { Csrf, type Errors, Field, FormAlert } from '../../forms';
 import { formatDate } from '../../format';
+import { Csrf, type Errors, Field, FormAlert } from '../../forms';
 import type { Viewer } from '../../layout';
 import { AccountLayout, type Token } from './account';
 
@@ -82,7 +82,10 @@ export function TokensPage(props: {
           hint="What it is for, e.g. “CI for raven-ui”."
           required
         />
-        <fieldset class={errors.scopes ? 'has-error' : undefined} aria-describedby={errors.scopes ? 'scopes-error' : undefined}>
+        <fieldset
+          class={errors.scopes ? 'has-error' : undefined}
+          aria-describedby={errors.scopes ? 'scopes-error' : undefined}
+        >
           <legend>Scopes</legend>
           <p class="hint">None ticked: everything you can do.</p>
           {TOKEN_SCOPES.map((scope) => (
@@ -146,8 +149,8 @@ export function TokenCreatedPage(props: {
       </div>
       <h2>Use it on your machine</h2>
       <p>
-        The <code>raven pkg</code> CLI reads <code>~/.raven/credentials.json</code> (keep it mode 0600); it has no
-        token variable. Put exactly this in the file:
+        The <code>raven pkg</code> CLI reads <code>~/.raven/credentials.json</code> (keep it mode 0600); it has no token
+        variable. Put exactly this in the file:
       </p>
       <pre>
         <code id="credentials-json">{credentials}</code>
