@@ -30,6 +30,18 @@ export const WebhookParam = NameParam.extend({
     .openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
 });
 
+export const DeliveryParam = WebhookParam.extend({
+  delivery_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'delivery_id', in: 'path' }, format: 'uuid' }),
+});
+
+export const PauseWebhookBody = z.object({ paused: z.boolean() }).openapi('PauseWebhookRequest');
+export const WebhookPausedReply = z.object({ id: Id, paused: z.boolean() }).openapi('WebhookPaused');
+export const RedeliveryReply = z.object({ delivery_id: Id, status: z.literal('pending') }).openapi('Redelivery');
+
 export const DeliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -40,6 +52,7 @@ const WebhookFields = {
   events: z.array(WebhookEvent),
   created_at: Timestamp,
   created_by: z.string().openapi({ description: 'Username; "" if that account is gone.' }),
+  paused: z.boolean().openapi({ description: 'Paused webhooks get no deliveries for new events.' }),
 };
 
 export const WebhookReply = z.object(WebhookFields).openapi('Webhook');

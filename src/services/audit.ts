@@ -22,7 +22,10 @@ export type AuditAction =
   | 'deprecate'
   | 'undeprecate'
   | 'webhook.create'
-  | 'webhook.delete';
+  | 'webhook.delete'
+  | 'webhook.pause'
+  | 'webhook.resume'
+  | 'webhook.redeliver';
 
 export async function writeAudit(
   tx: Tx,

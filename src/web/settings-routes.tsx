@@ -7,6 +7,7 @@ import { webhookSecretKey } from '../config';
 import type { AppEnv } from '../env';
 import { ApiError, forbidden } from '../errors';
 import { sealingKey } from '../lib/webhook-crypto';
+import { dispatchForActor } from '../middleware/dispatch-events';
 import { AuditQuery } from '../schemas/packages';
 import { CreateWebhookBody, DeprecateBody } from '../schemas/webhooks';
 import { listAudit } from '../services/audit';
@@ -16,7 +17,14 @@ import { addOwner, removeOwner } from '../services/owners';
 import { packageSettings } from '../services/package-settings';
 import { setYanked } from '../services/packages';
 import { tokenAllows } from '../services/tokens';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../services/webhooks';
+import {
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  redeliver,
+  setWebhookPaused,
+} from '../services/webhooks';
 import { pageError } from './account-routes';
 import { type Errors, serviceErrors, zodErrors } from './forms';
 import { formOf, friendly, me, noticeOf, sessionForm, signedIn, text, viewerOf } from './guards';
@@ -30,6 +38,14 @@ type Ctx = Context<AppEnv, any, any>;
 export const packageSettingsRoutes = new Hono<AppEnv>();
 packageSettingsRoutes.use('/packages/:name/settings', webSession);
 packageSettingsRoutes.use('/packages/:name/settings/*', webSession);
+// Like the API's dispatchEventsAfterWrite: webhook events a form's write recorded
+// go out after the response (a form's success is a 303, not a 2xx).
+packageSettingsRoutes.use('/packages/:name/settings/*', async (c, next) => {
+  await next();
+  const auth = c.get('auth');
+  if (c.req.method !== 'POST' || !auth || c.res.status >= 400) return;
+  c.executionCtx.waitUntil(dispatchForActor(c.env, c.var.config, auth.userId));
+});
 // Same refusal and failure pages as the account routes.
 packageSettingsRoutes.onError(pageError);
 
@@ -52,6 +68,9 @@ const NOTICES = {
   deprecated: 'Package deprecated.',
   undeprecated: 'Deprecation removed.',
   'webhook-deleted': 'Webhook deleted.',
+  paused: 'Webhook paused: new events are not sent to it until you resume it.',
+  resumed: 'Webhook resumed.',
+  redelivered: 'Delivery queued again; reload in a moment to see the new attempt.',
 };
 
 async function settingsPage(
@@ -227,15 +246,38 @@ packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/delete', sessi
   return back(c, 'webhook-deleted', '/webhooks');
 });
 
+packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/:action{pause|resume}', sessionForm, async (c) => {
+  const paused = c.req.param('action') === 'pause';
+  await setWebhookPaused(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase(), paused);
+  return back(c, paused ? 'paused' : 'resumed', '/webhooks');
+});
+
 packageSettingsRoutes.get('/packages/:name/settings/webhooks/:id', signedIn, async (c) => {
   const id = c.req.param('id').toLowerCase();
   const deliveries = await listDeliveries(c.var.db.read, actor(c, 'owners'), nameOf(c), id, 20);
   return sendPage(
     c,
-    <DeliveriesPage viewer={await viewerOf(c)} name={nameOf(c)} webhookId={id} deliveries={deliveries} />,
+    <DeliveriesPage
+      viewer={await viewerOf(c)}
+      name={nameOf(c)}
+      webhookId={id}
+      deliveries={deliveries}
+      notice={noticeOf(c, NOTICES)}
+    />,
     'no-store',
   );
 });
+
+packageSettingsRoutes.post(
+  '/packages/:name/settings/webhooks/:id/deliveries/:delivery/redeliver',
+  sessionForm,
+  async (c) => {
+    const id = c.req.param('id').toLowerCase();
+    const auth = actor(c, 'owners');
+    await redeliver(c.var.db, c.env.WEBHOOK_QUEUE, auth, nameOf(c), id, c.req.param('delivery').toLowerCase());
+    return back(c, 'redelivered', `/webhooks/${id}`);
+  },
+);
 
 // ---- Audit log: newest first, PER_PAGE a page; one extra row says whether there is a next page.
 

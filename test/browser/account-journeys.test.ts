@@ -36,7 +36,7 @@ afterAll(async () => {
 async function freshPage(): Promise<{ page: Page; context: BrowserContext; problems: string[]; dialogs: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // A missing element fails in seconds with its name, not at the test's timeout.
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(30_000);
   contexts.push(context);
   const { page, problems } = await watchedPage(context);
   return { page, context, problems, dialogs: noDialogs(page) };
@@ -65,6 +65,8 @@ describe('account journeys', () => {
       expect(await page.locator('#f-email-error').textContent()).toContain('valid email');
       expect(await page.getByLabel('Username').inputValue()).toBe(XSS);
       await expectAccessible(page);
+      // That refusal was a 400, which Chromium logs; nothing after it may log anything.
+      problems.length = 0;
 
       await signUp(page, base(), me);
       await page.getByRole('button', { name: 'Sign out' }).click();

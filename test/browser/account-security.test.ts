@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function signedIn(prefix: string): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext();
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(30_000);
   contexts.push(context);
   const { page } = await watchedPage(context);
   await signUp(page, base(), person(prefix));

@@ -6,7 +6,7 @@ import { get, signedInUser, signIn, submit, XSS, XSS_ESCAPED } from '../helpers/
 import { callJson } from '../helpers/client';
 import { createUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
-import { receiverEndpoint, waitForRequests } from '../helpers/webhooks';
+import { received, receiverEndpoint, waitForRequests } from '../helpers/webhooks';
 
 async function ownedPackage(prefix: string) {
   const { user, browser } = await signedInUser(prefix);
@@ -142,6 +142,22 @@ describe('package settings', () => {
     expect(deliveries).toContain('package.published 2.0.0');
     expect(deliveries).toContain('HTTP 200');
 
+    // Redeliver from the deliveries page: a second attempt of the same delivery.
+    const deliveryId = /\/deliveries\/([0-9a-f-]{36})\/redeliver/.exec(deliveries)?.[1];
+    const again = await submit(browser, `/packages/${name}/settings/webhooks/${id}/deliveries/${deliveryId}/redeliver`);
+    expect(again.headers.get('location')).toBe(`/packages/${name}/settings/webhooks/${id}?done=redelivered`);
+    await waitForRequests(endpoint.path, 2);
+
+    // Paused: a publish sends nothing; resumed: the next one arrives.
+    await submit(browser, `/packages/${name}/settings/webhooks/${id}/pause`);
+    expect(await (await get(browser, `/packages/${name}/settings/webhooks`)).text()).toContain('>paused</span>');
+    await publishPackage(owner.token, name, '2.1.0');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await received(endpoint.path)).toHaveLength(2);
+    await submit(browser, `/packages/${name}/settings/webhooks/${id}/resume`);
+    await publishPackage(owner.token, name, '2.2.0');
+    await waitForRequests(endpoint.path, 3);
+
     await submit(browser, `/packages/${name}/settings/webhooks/${id}/delete`);
     expect((await callJson(`/packages/${name}/webhooks`, { token: owner.token })).body.webhooks).toEqual([]);
   });
@@ -157,5 +173,14 @@ describe('package settings', () => {
     expect((await get(stranger.browser, `/packages/${name}/settings/audit`)).status).toBe(403);
     expect((await get(stranger.browser, `/packages/${name}/settings`)).status).toBe(403);
     expect((await get(browser, `/packages/${name}/settings/audit?page=2`)).status).toBe(200);
+  });
+
+  it('a yank made in the browser reaches the webhooks after the redirect', async () => {
+    const { browser, name } = await ownedPackage('hookyank');
+    const endpoint = receiverEndpoint('webyank');
+    await submit(browser, `/packages/${name}/settings/webhooks`, { url: endpoint.url, events: ['package.yanked'] });
+    await submit(browser, `/packages/${name}/settings/versions/1.0.0/yank`);
+    const [got] = await waitForRequests(endpoint.path, 1);
+    expect(JSON.parse(got!.body)).toMatchObject({ event: 'package.yanked', version: '1.0.0' });
   });
 });

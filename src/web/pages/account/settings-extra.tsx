@@ -34,11 +34,31 @@ export function WebhooksPage(props: {
           {props.webhooks.map((w) => (
             <li>
               <code class="webhook-url">{w.url}</code>
+              {w.paused ? (
+                <>
+                  {' '}
+                  <span class="badge yanked">paused</span>
+                </>
+              ) : null}
               <div class="meta">
                 {w.events.join(', ')} · added {formatDate(w.created_at)} by {w.created_by || 'a former member'}
               </div>
               <div class="actions">
                 <a href={settingsHref(props.name, `/webhooks/${w.id}`)}>Recent deliveries</a>
+                <form
+                  class="inline-form"
+                  action={settingsHref(props.name, `/webhooks/${w.id}/${w.paused ? 'resume' : 'pause'}`)}
+                  method="post"
+                >
+                  <Csrf token={props.viewer.csrf} />
+                  <button
+                    type="submit"
+                    class="button secondary"
+                    aria-label={`${w.paused ? 'Resume' : 'Pause'} the webhook for ${w.url}`}
+                  >
+                    {w.paused ? 'Resume' : 'Pause'}
+                  </button>
+                </form>
                 <form class="inline-form" action={settingsHref(props.name, `/webhooks/${w.id}/delete`)} method="post">
                   <Csrf token={props.viewer.csrf} />
                   <button type="submit" class="button secondary" aria-label={`Delete the webhook for ${w.url}`}>
@@ -107,9 +127,15 @@ export function WebhookCreatedPage(props: { viewer: Viewer; name: string; webhoo
   );
 }
 
-export function DeliveriesPage(props: { viewer: Viewer; name: string; webhookId: string; deliveries: DeliveryView[] }) {
+export function DeliveriesPage(props: {
+  viewer: Viewer;
+  name: string;
+  webhookId: string;
+  deliveries: DeliveryView[];
+  notice?: string;
+}) {
   return (
-    <SettingsLayout viewer={props.viewer} name={props.name} owner tab="webhooks">
+    <SettingsLayout viewer={props.viewer} name={props.name} owner tab="webhooks" notice={props.notice}>
       <h2>Recent deliveries</h2>
       {props.deliveries.length === 0 ? (
         <p class="muted">Nothing delivered yet. Events are sent after a publish, a yank or a deprecation.</p>
@@ -123,6 +149,9 @@ export function DeliveriesPage(props: { viewer: Viewer; name: string; webhookId:
                 <th scope="col">Status</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Last response</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -139,6 +168,27 @@ export function DeliveriesPage(props: { viewer: Viewer; name: string; webhookId:
                     <td>{d.attempts.length}</td>
                     <td>
                       {last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || 'no response') : '—'}
+                    </td>
+                    <td>
+                      {d.status === 'pending' ? null : (
+                        <form
+                          class="inline-form"
+                          action={settingsHref(
+                            props.name,
+                            `/webhooks/${props.webhookId}/deliveries/${d.delivery_id}/redeliver`,
+                          )}
+                          method="post"
+                        >
+                          <Csrf token={props.viewer.csrf} />
+                          <button
+                            type="submit"
+                            class="button secondary"
+                            aria-label={`Redeliver ${d.event} ${d.version}`}
+                          >
+                            Redeliver
+                          </button>
+                        </form>
+                      )}
                     </td>
                   </tr>
                 );
