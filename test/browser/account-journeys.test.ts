@@ -209,14 +209,31 @@ describe('account journeys', () => {
         expect(await page.locator('#deliveries').textContent()).toContain('package.published 1.1.0');
         await check(page, context, '', 'settings-deliveries');
 
+        await page.getByRole('button', { name: 'Redeliver package.published 1.1.0' }).click();
+        await page.waitForURL(/done=redelivered/);
+        await expect.poll(() => hooks.hits(`/hook/${name}`), { timeout: 30_000 }).toBeGreaterThan(1);
+
         await page.goto(`${base()}/packages/${name}/settings/webhooks`);
+        await page.getByRole('button', { name: /^Pause the webhook/ }).click();
+        await page.waitForURL(/done=paused/);
+        expect(await page.locator('#webhooks .badge').textContent()).toBe('paused');
+        await page.getByRole('button', { name: /^Resume the webhook/ }).click();
+        await page.waitForURL(/done=resumed/);
         await page.getByRole('button', { name: /^Delete the webhook/ }).click();
         await page.waitForURL(/done=webhook-deleted/);
         expect(await page.locator('#webhooks').count()).toBe(0);
 
         await page.goto(`${base()}/packages/${name}/settings/audit`);
         const actions = await page.locator('#audit tbody tr td:nth-child(3)').allTextContents();
-        expect(actions.slice(0, 4)).toEqual(['webhook.delete', 'publish 1.1.0', 'webhook.create', 'undeprecate']);
+        expect(actions.slice(0, 7)).toEqual([
+          'webhook.delete',
+          'webhook.resume',
+          'webhook.pause',
+          'webhook.redeliver',
+          'publish 1.1.0',
+          'webhook.create',
+          'undeprecate',
+        ]);
         await check(page, context, '', 'settings-audit');
         expect(dialogs).toEqual([]);
         expect(problems).toEqual([]);
