@@ -140,7 +140,7 @@ export function DeliveriesPage(props: {
       {props.deliveries.length === 0 ? (
         <p class="muted">Nothing delivered yet. Events are sent after a publish, a yank or a deprecation.</p>
       ) : (
-        <div class="table-scroll">
+        <section class="table-scroll" tabindex={0} aria-label="Recent deliveries">
           <table class="data" id="deliveries">
             <thead>
               <tr>
@@ -195,7 +195,7 @@ export function DeliveriesPage(props: {
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <p>
         <a href={settingsHref(props.name, '/webhooks')}>Back to the webhooks</a>
@@ -230,7 +230,7 @@ export function AuditPage(props: { viewer: Viewer; name: string; entries: AuditE
       {props.entries.length === 0 ? (
         <p class="muted">Nothing recorded on this page.</p>
       ) : (
-        <div class="table-scroll">
+        <section class="table-scroll" tabindex={0} aria-label="Audit log">
           <table class="data" id="audit">
             <thead>
               <tr>
@@ -254,7 +254,7 @@ export function AuditPage(props: { viewer: Viewer; name: string; entries: AuditE
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <Pagination
         page={props.page}

@@ -99,7 +99,7 @@ export function SettingsPage(props: {
           an owner and wait until they accept.
         </p>
         <FormAlert message={errors.members} />
-        <div class="table-scroll">
+        <section class="table-scroll" tabindex={0} aria-label="Owners and maintainers">
           <table class="data">
             <thead>
               <tr>
@@ -143,7 +143,7 @@ export function SettingsPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
         {owner ? (
           <>
             <h3>Invite someone</h3>
@@ -195,7 +195,7 @@ export function SettingsPage(props: {
           A yanked version leaves the version list, search and resolution, but stays downloadable so existing lockfiles
           keep working. Unyanking brings it back.
         </p>
-        <div class="table-scroll">
+        <section class="table-scroll" tabindex={0} aria-label="Versions">
           <table class="data">
             <thead>
               <tr>
@@ -230,7 +230,7 @@ export function SettingsPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       </section>
 
       {owner ? (

@@ -31,7 +31,7 @@ export function TokensPage(props: {
       {props.tokens.length === 0 ? (
         <p class="muted">No API tokens yet.</p>
       ) : (
-        <div class="table-scroll">
+        <section class="table-scroll" tabindex={0} aria-label="Your tokens">
           <table class="data" id="tokens">
             <thead>
               <tr>
@@ -67,7 +67,7 @@ export function TokensPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
 
       <h2 id="new-token">Create a token</h2>
