@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { ApiError, describeError } from '../errors';
 import { TOKEN_SCOPES } from '../lib/token-rules';
-import { limitLogin, noteRevoked } from '../middleware/rate-limit';
+import { limitLogin, noteRevoked, rateLimit } from '../middleware/rate-limit';
 import { LoginBody, Password, RegisterBody } from '../schemas/auth';
 import { CreateTokenBody } from '../schemas/users';
 import { changePassword, login, register } from '../services/accounts';
@@ -33,7 +33,11 @@ for (const path of SESSION_PATHS) accountRoutes.use(path, webSession);
 export function pageError(err: Error, c: Context<AppEnv>) {
   if (err instanceof ApiError && err.status === 404)
     return sendPage(c, <NotFoundPage message={err.message} />, 'no-store', 404);
-  if (err instanceof ApiError && err.status === 403) return refuse(c, err.message);
+  // Any other refusal from a service (409, 429, 503...) in words, with its status and headers (Retry-After).
+  if (err instanceof ApiError && (err.status < 500 || err.status === 503)) {
+    for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
+    return refuse(c, err.message, err.status);
+  }
   const requestId = c.get('requestId') ?? 'unknown';
   console.error(JSON.stringify({ level: 'error', msg: 'page failed', request_id: requestId, ...describeError(err) }));
   return sendPage(c, <ErrorPage requestId={requestId} />, 'no-store', 500);
@@ -91,7 +95,8 @@ accountRoutes.get('/register', (c) => {
   return sendPage(c, <RegisterPage next={next} />, 'no-store');
 });
 
-accountRoutes.post('/register', sameSiteForm, async (c) => {
+// Sign-up costs an Argon2id hash and a row: the API's per-IP limit for anonymous requests applies.
+accountRoutes.post('/register', sameSiteForm, rateLimit, async (c) => {
   const form = await formOf(c);
   const next = safeReturnPath(text(form, 'next'));
   const values = { username: text(form, 'username'), email: text(form, 'email') };

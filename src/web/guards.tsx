@@ -4,6 +4,7 @@
 // the site's 403 page and reaches no service.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv, AuthContext } from '../env';
 import { unauthenticated } from '../errors';
 import type { Errors } from './forms';
@@ -14,8 +15,8 @@ import { csrfMatches, csrfToken, sameOrigin } from './session';
 
 type AnyContext = Context<AppEnv, any, any>;
 
-export const refuse = (c: AnyContext, message?: string) =>
-  sendPage(c, <ForbiddenPage message={message} />, 'no-store', 403);
+export const refuse = (c: AnyContext, message?: string, status: ContentfulStatusCode = 403) =>
+  sendPage(c, <ForbiddenPage message={message} />, 'no-store', status);
 
 /** GET pages of a signed-in person: anyone else is sent to sign in and brought back. */
 export const signedIn = createMiddleware<AppEnv>(async (c, next) => {

@@ -130,6 +130,17 @@ describe('sign up, sign in, sign out', () => {
     expect(sessionCookieOf(refused)).toBeUndefined();
   });
 
+  it('sign-up counts against the per-IP limit for anonymous requests, refused in words with Retry-After', async () => {
+    const ip = uniqueIp();
+    const attempt = () =>
+      post(null, '/register', { username: 'x', email: 'bad', password: 'x' }, { origin: BASE, 'cf-connecting-ip': ip });
+    for (let i = 0; i < 60; i++) expect((await attempt()).status).toBe(400);
+    const refused = await attempt();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await refused.text()).toContain('Rate limit exceeded');
+  });
+
   it('honours only same-site paths as the return target', async () => {
     const user = await createUser('next');
     for (const [next, to] of [
