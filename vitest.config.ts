@@ -53,7 +53,8 @@ export default defineConfig({
           name: 'http-reads',
           globalSetup: ['./test/global-setup.ts'],
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          // Both run in Node against `npm run dev` (their own configs), not in workerd.
+          exclude: ['test/e2e/**', 'test/browser/**'],
         },
       },
       {

@@ -23,8 +23,10 @@ import { indexRoutes } from './routes/resolution-index';
 import { trustedPublisherRoutes, trustedTokenRoutes } from './routes/trusted-publishing';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
+import { accountRoutes } from './web/account-routes';
 import { docsPage } from './web/docs';
 import { renderNotFound, webRoutes } from './web/routes';
+import { packageSettingsRoutes } from './web/settings-routes';
 
 export function createApp() {
   const app = createRouter();
@@ -73,7 +75,10 @@ export function createApp() {
   });
   // The API reference, in the site's frame and under its CSP (viewer served from our own assets).
   app.get('/docs', docsPage);
-  // The website: every path the API, /health and /docs do not claim.
+  // The website: the account half first (its /packages/:name/settings paths
+  // must not be read as versions), then every path the API, /health and /docs do not claim.
+  app.route('/', accountRoutes);
+  app.route('/', packageSettingsRoutes);
   app.route('/', webRoutes);
 
   // API clients get the contract's JSON 404; browsers anywhere else get the site's page.

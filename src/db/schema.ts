@@ -309,6 +309,8 @@ export const webhooks = pgTable(
     secretCiphertext: text('secret_ciphertext').notNull(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
+    /** Set while an owner has paused the webhook: new events make no deliveries for it. */
+    pausedAt: tstz('paused_at'),
   },
   (t) => [
     uniqueIndex('webhooks_package_url_key').on(t.packageId, t.url),

@@ -17,7 +17,7 @@ export const dispatchEventsAfterWrite = createMiddleware<AppEnv>(async (c, next)
   c.executionCtx.waitUntil(dispatchForActor(c.env, c.var.config, auth.userId));
 });
 
-async function dispatchForActor(env: Env, config: Config, actorId: string): Promise<void> {
+export async function dispatchForActor(env: Env, config: Config, actorId: string): Promise<void> {
   // The request's own database handle is closed once the response is sent.
   const db = databaseFor(config);
   try {

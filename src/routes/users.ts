@@ -15,7 +15,7 @@ import {
   UsernameParam,
 } from '../schemas/users';
 import { findProfile, type ProfileRow } from '../services/profiles';
-import { isSessionKind, issueToken, narrowGrant, revokeToken, type TokenScope } from '../services/tokens';
+import { createApiToken, isSessionKind, revokeToken } from '../services/tokens';
 
 const publicView = (row: ProfileRow) => ({
   username: row.username,
@@ -102,18 +102,20 @@ export const userRoutes = createRouter()
     const auth = currentUser(c);
     requireSession(auth, 'Creating a token');
     const body = c.req.valid('json');
-    const grant = narrowGrant(auth, { scopes: body.scopes, packagePattern: body.package_pattern });
-    if (!grant)
-      throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");
     const { config, db } = c.var;
-    const token = await issueToken(db.query, config.JWT_SECRET, {
-      userId: auth.userId,
-      name: body.name,
-      kind: 'api',
-      ttlDays: body.expires_in_days ?? config.TOKEN_TTL_DAYS,
-      scopes: grant.scopes as TokenScope[],
-      packagePattern: grant.packagePattern,
-    });
+    const token = await createApiToken(
+      db.query,
+      { secret: config.JWT_SECRET, defaultTtlDays: config.TOKEN_TTL_DAYS },
+      auth,
+      {
+        name: body.name,
+        expiresInDays: body.expires_in_days,
+        scopes: body.scopes,
+        packagePattern: body.package_pattern,
+      },
+    );
+    if (!token)
+      throw forbidden("A new token's scopes and package pattern cannot exceed those of the token creating it.");
     return c.json(
       {
         token: token.token,
@@ -121,8 +123,8 @@ export const userRoutes = createRouter()
         name: token.name,
         created_at: token.createdAt.toISOString(),
         expires_at: token.expiresAt.toISOString(),
-        scopes: grant.scopes,
-        package_pattern: grant.packagePattern ?? '',
+        scopes: token.scopes,
+        package_pattern: token.packagePattern ?? '',
       },
       201,
     );

@@ -16,13 +16,24 @@ import {
   CreateWebhookBody,
   DeliveriesQuery,
   DeliveriesReply,
+  DeliveryParam,
+  PauseWebhookBody,
+  RedeliveryReply,
   WebhookCreatedReply,
   WebhookDeletedReply,
   WebhookParam,
+  WebhookPausedReply,
   WebhooksReply,
 } from '../schemas/webhooks';
 import { tokenAllows } from '../services/tokens';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../services/webhooks';
+import {
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  redeliver,
+  setWebhookPaused,
+} from '../services/webhooks';
 
 const listRoute = createRoute({
   method: 'get',
@@ -67,6 +78,26 @@ const deliveriesRoute = createRoute({
   responses: { 200: jsonResponse('Deliveries', DeliveriesReply), ...errorResponses(401, 403, 404) },
 });
 
+const pauseRoute = createRoute({
+  method: 'patch',
+  path: '/{name}/webhooks/{id}',
+  tags: ['webhooks'],
+  summary: 'Pause or resume a webhook (owners only); a paused webhook gets no deliveries for new events',
+  ...authed,
+  request: { params: WebhookParam, body: jsonBody(PauseWebhookBody) },
+  responses: { 200: jsonResponse('Paused or resumed', WebhookPausedReply), ...errorResponses(400, 401, 403, 404) },
+});
+
+const redeliverRoute = createRoute({
+  method: 'post',
+  path: '/{name}/webhooks/{id}/deliveries/{delivery_id}/redeliver',
+  tags: ['webhooks'],
+  summary: 'Send a finished delivery again, now (owners only)',
+  ...authed,
+  request: { params: DeliveryParam },
+  responses: { 202: jsonResponse('Queued', RedeliveryReply), ...errorResponses(401, 403, 404, 409) },
+});
+
 /** The caller, once their token may manage owners-level settings of `name`. */
 function ownerCaller(c: Context<AppEnv>, name: string) {
   const caller = currentUser(c);
@@ -101,6 +132,18 @@ export const webhookRoutes = createRouter()
     const { name, id } = c.req.valid('param');
     await deleteWebhook(c.var.db, ownerCaller(c, name), name, id);
     return c.json({ id: id, deleted: true as const }, 200);
+  })
+  .openapi(pauseRoute, async (c) => {
+    const { name, id } = c.req.valid('param');
+    const { paused } = c.req.valid('json');
+    await setWebhookPaused(c.var.db, ownerCaller(c, name), name, id, paused);
+    return c.json({ id: id, paused }, 200);
+  })
+  .openapi(redeliverRoute, async (c) => {
+    const { name, id, delivery_id } = c.req.valid('param');
+    const caller = ownerCaller(c, name);
+    await redeliver(c.var.db, c.env.WEBHOOK_QUEUE, caller, name, id, delivery_id);
+    return c.json({ delivery_id: delivery_id, status: 'pending' as const }, 202);
   })
   .openapi(deliveriesRoute, async (c) => {
     const { name, id } = c.req.valid('param');

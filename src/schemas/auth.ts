@@ -74,7 +74,7 @@ const Email = z
   .pipe(z.email('A valid email address is required.'))
   .openapi({ example: 'ada@example.com' });
 
-const Password = z
+export const Password = z
   .string()
   .min(8, 'Passwords need at least 8 characters.')
   // Argon2 cost grows with input; nobody needs more than this.

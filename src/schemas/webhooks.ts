@@ -4,7 +4,7 @@ import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
 import { Id, pathParam, Timestamp } from './common';
 import { NameParam } from './packages';
 
-const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
+export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 const WebhookEvent = z.enum(WEBHOOK_EVENTS).openapi({ example: 'package.published' });
 
@@ -24,6 +24,14 @@ export const CreateWebhookBody = z
 
 export const WebhookParam = NameParam.extend({ id: pathParam('id', 64).openapi({ format: 'uuid' }) });
 
+export const DeliveryParam = WebhookParam.extend({
+  delivery_id: pathParam('delivery_id', 64).openapi({ format: 'uuid' }),
+});
+
+export const PauseWebhookBody = z.object({ paused: z.boolean() }).openapi('PauseWebhookRequest');
+export const WebhookPausedReply = z.object({ id: Id, paused: z.boolean() }).openapi('WebhookPaused');
+export const RedeliveryReply = z.object({ delivery_id: Id, status: z.literal('pending') }).openapi('Redelivery');
+
 export const DeliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -34,6 +42,7 @@ const WebhookFields = {
   events: z.array(WebhookEvent),
   created_at: Timestamp,
   created_by: z.string().openapi({ description: 'Username; "" if that account is gone.' }),
+  paused: z.boolean().openapi({ description: 'Paused webhooks get no deliveries for new events.' }),
 };
 
 const WebhookReply = z.object(WebhookFields).openapi('Webhook');

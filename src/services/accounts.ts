@@ -1,9 +1,9 @@
 // Registration and login. Routes validate shapes; this owns the rules.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import { users } from '../db/schema';
-import { conflict, unauthenticated } from '../errors';
+import { apiTokens, users } from '../db/schema';
+import { conflict, invalid, unauthenticated } from '../errors';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../lib/password';
 import { type IssuedToken, issueToken } from './tokens';
 
@@ -16,6 +16,8 @@ export interface RegisterInput {
 interface Settings {
   secret: string;
   ttlDays: number;
+  /** `web` for a browser sign-in (the cookie's row); `session` for the API. */
+  kind?: 'session' | 'web';
 }
 
 export async function register(db: Database, settings: Settings, input: RegisterInput) {
@@ -29,8 +31,8 @@ export async function register(db: Database, settings: Settings, input: Register
       if (!user) throw new Error('user insert returned nothing');
       const token = await issueToken(tx, settings.secret, {
         userId: user.id,
-        name: 'registration',
-        kind: 'session',
+        name: settings.kind === 'web' ? 'browser' : 'registration',
+        kind: settings.kind ?? 'session',
         ttlDays: settings.ttlDays,
       });
       return { user, token };
@@ -62,9 +64,47 @@ export async function login(
   if (!(await verifyPassword(input.password, user.passwordHash))) throw unauthenticated('Invalid email or password.');
   const token = await issueToken(db.query, settings.secret, {
     userId: user.id,
-    name: 'login',
-    kind: 'session',
+    name: settings.kind === 'web' ? 'browser' : 'login',
+    kind: settings.kind ?? 'session',
     ttlDays: settings.ttlDays,
   });
   return { user: { id: user.id, username: user.username, email: user.email }, token };
+}
+
+/**
+ * Changes the password once the current one checks out, and signs out every
+ * other session (API and browser) in the same transaction: whoever knew the old
+ * password may hold one. API tokens stay valid (CI keeps working); the reply
+ * says how many, so the person can revoke them too if they were exposed.
+ */
+export async function changePassword(
+  db: Database,
+  actor: { userId: string; tokenId: string },
+  input: { current: string; next: string },
+): Promise<{ signedOut: number; apiTokensValid: number }> {
+  const [user] = await db.query
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, actor.userId));
+  if (!user || !(await verifyPassword(input.current, user.passwordHash)))
+    throw invalid('That is not your current password.', { current_password: 'That is not your current password.' });
+  const passwordHash = await hashPassword(input.next);
+  return db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, actor.userId));
+    const live = and(
+      eq(apiTokens.userId, actor.userId),
+      isNull(apiTokens.revokedAt),
+      gt(apiTokens.expiresAt, sql`now()`),
+    );
+    const signedOut = await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(live, inArray(apiTokens.kind, ['session', 'web']), ne(apiTokens.id, actor.tokenId)))
+      .returning({ id: apiTokens.id });
+    const [valid] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(apiTokens)
+      .where(and(live, eq(apiTokens.kind, 'api')));
+    return { signedOut: signedOut.length, apiTokensValid: valid?.n ?? 0 };
+  });
 }

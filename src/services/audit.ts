@@ -27,7 +27,10 @@ export type AuditAction =
   | 'trusted_publisher.create'
   | 'trusted_publisher.delete'
   | 'trusted_publishing.require'
-  | 'trusted_token.create';
+  | 'trusted_token.create'
+  | 'webhook.pause'
+  | 'webhook.resume'
+  | 'webhook.redeliver';
 
 export async function writeAudit(
   tx: Tx,

@@ -62,6 +62,7 @@ export async function recordEvent(tx: Tx, actor: AuthContext, input: EventInput)
       ${actor.userId}::uuid, ${JSON.stringify(body)}::text, ${occurredAt.toISOString()}::timestamptz
     where exists (
       select 1 from webhooks w where w.package_id = ${input.packageId}::uuid and ${input.event}::text = any(w.events)
+        and w.paused_at is null
     )`);
 }
 
@@ -128,7 +129,8 @@ export async function dispatchEvents(
       returning e.id
     ), inserted as (
       insert into webhook_deliveries (webhook_id, event_id)
-      select w.id, j.id from judged j join webhooks w on w.package_id = j.package_id and j.event = any(w.events)
+      select w.id, j.id from judged j
+      join webhooks w on w.package_id = j.package_id and j.event = any(w.events) and w.paused_at is null
       where not j.dropped
       on conflict (webhook_id, event_id) do nothing
       returning id

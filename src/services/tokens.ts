@@ -1,9 +1,9 @@
 // Token rows: issue, authenticate (one statement), list, revoke, rotate.
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { AuthContext, TokenKind } from '../env';
-import { isSessionKind, type TokenScope } from '../lib/token-rules';
+import { isSessionKind, narrowGrant, type TokenScope } from '../lib/token-rules';
 import { signToken } from '../lib/tokens';
 import type { Provenance } from '../lib/trusted-claims';
 
@@ -158,3 +158,44 @@ export function rotateToken(
 }
 
 export class TokenGoneError extends Error {}
+
+/**
+ * An API token made by `auth` (which must be a session: checked by the
+ * callers, which word the refusal for their medium), never wider than it.
+ * Both POST /users/me/tokens and the website's token form call this.
+ */
+export async function createApiToken(
+  db: Queryable,
+  settings: { secret: string; defaultTtlDays: number },
+  auth: AuthContext,
+  input: { name: string; expiresInDays?: number; scopes?: TokenScope[]; packagePattern?: string },
+) {
+  const grant = narrowGrant(auth, { scopes: input.scopes, packagePattern: input.packagePattern });
+  if (!grant) return null;
+  const token = await issueToken(db, settings.secret, {
+    userId: auth.userId,
+    name: input.name,
+    kind: 'api',
+    ttlDays: input.expiresInDays ?? settings.defaultTtlDays,
+    scopes: grant.scopes as TokenScope[],
+    packagePattern: grant.packagePattern,
+  });
+  return { ...token, scopes: grant.scopes, packagePattern: grant.packagePattern };
+}
+
+/** Signs out every session of the user (API logins and browsers) except `keepTokenId`. */
+export async function revokeOtherSessions(db: Queryable, userId: string, keepTokenId: string): Promise<number> {
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(
+      and(
+        eq(apiTokens.userId, userId),
+        isNull(apiTokens.revokedAt),
+        inArray(apiTokens.kind, ['session', 'web']),
+        ne(apiTokens.id, keepTokenId),
+      ),
+    )
+    .returning({ id: apiTokens.id });
+  return rows.length;
+}

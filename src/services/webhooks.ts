@@ -12,7 +12,7 @@ import { generateWebhookSecret, sealSecret } from '../lib/webhook-crypto';
 import { checkWebhookUrl, type UrlPolicy } from '../lib/webhook-url';
 import { callerRole, lockAs, requireRole } from './access';
 import { writeAudit } from './audit';
-import type { WebhookEventName } from './events';
+import { enqueueDeliveries, type WebhookEventName } from './events';
 
 /** Each webhook multiplies every event; a bound keeps one package from fanning out without limit. */
 const MAX_WEBHOOKS_PER_PACKAGE = 10;
@@ -28,11 +28,13 @@ export interface WebhookView {
   events: WebhookEventName[];
   created_at: string;
   created_by: string;
+  /** Paused webhooks get no deliveries for new events (ones already pending still go out). */
+  paused: boolean;
 }
 
 const webhookJson = sql`json_build_object(
   'id', w.id, 'url', w.url, 'events', w.events, 'created_at', ${iso('w.created_at')},
-  'created_by', coalesce(u.username, ''))`;
+  'created_by', coalesce(u.username, ''), 'paused', w.paused_at is not null)`;
 
 export async function listWebhooks(db: Queryable, name: string, actor: AuthContext): Promise<WebhookView[]> {
   const result = await db.execute<{ role: string | null; webhooks: WebhookView[] }>(sql`
@@ -97,6 +99,7 @@ export async function createWebhook(
         events: input.events,
         created_at: row.createdAt.toISOString(),
         created_by: actor.username,
+        paused: false,
         secret,
       };
     });
@@ -172,4 +175,71 @@ export async function listDeliveries(
   const row = requireRole(name, result.rows[0], 'owner', MANAGE);
   if (!row.found) throw noWebhook(name);
   return row.deliveries;
+}
+
+/** Pauses or resumes a webhook (owners only). Idempotent; the audit trail records real changes only. */
+export async function setWebhookPaused(
+  db: Database,
+  actor: AuthContext,
+  name: string,
+  webhookId: string,
+  paused: boolean,
+): Promise<void> {
+  if (!UUID.test(webhookId)) throw noWebhook(name);
+  await db.transaction(async (tx) => {
+    const pkg = await lockAs(tx, name, actor, 'owner', MANAGE);
+    const [found] = await tx
+      .select({ pausedAt: webhooks.pausedAt })
+      .from(webhooks)
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.packageId, pkg.id)));
+    if (!found) throw noWebhook(name);
+    if ((found.pausedAt !== null) === paused) return;
+    await tx
+      .update(webhooks)
+      .set({ pausedAt: paused ? sql`now()` : null })
+      .where(eq(webhooks.id, webhookId));
+    await writeAudit(tx, actor, {
+      action: paused ? 'webhook.pause' : 'webhook.resume',
+      packageId: pkg.id,
+      details: { webhook_id: webhookId },
+    });
+  });
+}
+
+/**
+ * Sends a finished delivery again (owners only): it goes back to pending, due
+ * now, and onto the queue; its attempts keep counting from where they were, so
+ * the history stays whole. A delivery still pending is already on its way (409).
+ */
+export async function redeliver(
+  db: Database,
+  queue: Queue,
+  actor: AuthContext,
+  name: string,
+  webhookId: string,
+  deliveryId: string,
+): Promise<void> {
+  if (!UUID.test(webhookId)) throw noWebhook(name);
+  if (!UUID.test(deliveryId)) throw notFound(`That webhook has no such delivery.`);
+  await db.transaction(async (tx) => {
+    const pkg = await lockAs(tx, name, actor, 'owner', MANAGE);
+    const result = await tx.execute<{ status: string }>(sql`
+      select d.status from webhook_deliveries d join webhooks w on w.id = d.webhook_id
+      where d.id = ${deliveryId} and w.id = ${webhookId} and w.package_id = ${pkg.id}
+      for update of d`);
+    const status = result.rows[0]?.status;
+    if (!status) throw notFound('That webhook has no such delivery.');
+    if (status === 'pending') throw conflict('That delivery is still being sent; wait for it to finish.');
+    await tx.execute(sql`
+      update webhook_deliveries
+      set status = 'pending', next_attempt_at = now(), completed_at = null, locked_until = null
+      where id = ${deliveryId}`);
+    await writeAudit(tx, actor, {
+      action: 'webhook.redeliver',
+      packageId: pkg.id,
+      details: { webhook_id: webhookId, delivery_id: deliveryId },
+    });
+  });
+  // After the commit: a lost message leaves a pending delivery, which the sweeper re-sends.
+  await enqueueDeliveries(queue, [deliveryId]);
 }

@@ -21,8 +21,31 @@ export function SearchForm(props: { q?: string; id: string; large?: boolean }) {
   );
 }
 
+/** The signed-in person, on pages that know (account pages are never cached, so they may). */
+export interface Viewer {
+  username: string;
+  csrf: string;
+}
+
+/** The header's account slot: "Sign in" for everyone on cached public pages, the person on account pages. */
+function AccountSlot(props: { viewer?: Viewer }) {
+  if (!props.viewer) return <a href="/login">Sign in</a>;
+  return (
+    <>
+      <a href="/account">{props.viewer.username}</a>
+      <form class="inline-form" action="/logout" method="post">
+        <input type="hidden" name="csrf" value={props.viewer.csrf} />
+        <button type="submit" class="link-button">
+          Sign out
+        </button>
+      </form>
+    </>
+  );
+}
+
 export function Layout(props: {
   title: string;
+  viewer?: Viewer;
   description?: string;
   q?: string;
   /** The home page has its own big search box; the header's would repeat it. */
@@ -76,8 +99,9 @@ export function Layout(props: {
                   <SearchForm id="header-q" q={props.q} />
                 </div>
               )}
-              {/* The account half of the site fills this slot (sign in / the signed-in user). */}
-              <div class="account" id="account"></div>
+              <div class="account" id="account">
+                <AccountSlot viewer={props.viewer} />
+              </div>
             </div>
           </header>
           <main id="main" tabindex={-1}>

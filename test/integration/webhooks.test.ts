@@ -37,6 +37,7 @@ describe('creating a webhook', () => {
       events: ['package.published', 'package.yanked'],
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       created_by: owner.username,
+      paused: false,
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
     });
 
@@ -49,6 +50,7 @@ describe('creating a webhook', () => {
       events: ['package.published', 'package.yanked'],
       created_at: body.created_at,
       created_by: owner.username,
+      paused: false,
     });
     expect(JSON.stringify(list.body)).not.toContain(body.secret);
 

@@ -40,3 +40,24 @@ export function ErrorPage(props: { requestId: string }) {
     </Layout>
   );
 }
+
+/** A refused form (bad or missing CSRF token, another site's Origin): nothing was changed. */
+export function ForbiddenPage(props: { message?: string }) {
+  return (
+    <Layout title="Request refused" headerSearch={false}>
+      <section class="error-page" aria-labelledby="error-title">
+        <p class="code" aria-hidden="true">
+          403
+        </p>
+        <h1 id="error-title">That request was refused</h1>
+        <p class="muted">
+          {props.message ??
+            'It did not come from a form on this site, or the form had expired (for example after you signed out). Nothing was changed.'}
+        </p>
+        <p>
+          Go back, reload the page and try again, or <a href="/account">open your account</a>.
+        </p>
+      </section>
+    </Layout>
+  );
+}

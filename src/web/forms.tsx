@@ -1,0 +1,91 @@
+// Form pieces the account pages share: the CSRF field, a labelled input whose
+// error sits right under it (and is announced with it), and how a service's
+// ApiError becomes words next to the field that caused it.
+import type { Child } from 'hono/jsx';
+import type { z } from 'zod';
+import { ApiError } from '../errors';
+import { fieldErrors } from '../router';
+
+export type Errors = Record<string, string>;
+
+export function Csrf(props: { token: string }) {
+  return <input type="hidden" name="csrf" value={props.token} />;
+}
+
+export function Field(props: {
+  name: string;
+  label: string;
+  type?: string;
+  value?: string;
+  errors?: Errors;
+  hint?: Child;
+  autocomplete?: string;
+  required?: boolean;
+  id?: string;
+}) {
+  const id = props.id ?? `f-${props.name}`;
+  const error = props.errors?.[props.name];
+  const described = [props.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div class={`field${error ? ' has-error' : ''}`}>
+      <label for={id}>{props.label}</label>
+      {props.hint ? (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value ?? ''}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={described || undefined}
+      />
+      {error ? (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** A message not tied to one field (or a summary), announced when the page loads. */
+export function FormAlert(props: { message?: string }) {
+  if (!props.message) return null;
+  return (
+    <div class="banner danger" role="alert">
+      {props.message}
+    </div>
+  );
+}
+
+/** A fixed notice chosen by a `?done=` code: no user text ever travels in the URL. */
+export function Notice(props: { text?: string }) {
+  if (!props.text) return null;
+  return (
+    <div class="banner ok" role="status">
+      {props.text}
+    </div>
+  );
+}
+
+/** zod's issues, one message per form field. */
+export const zodErrors = (error: z.ZodError): Errors => fieldErrors(error);
+
+/**
+ * A refusal from a service, as field errors where it names a field (the
+ * API's `details.fields` / `details.field`) and a general message otherwise.
+ */
+export function serviceErrors(err: unknown, fieldFor: Record<string, string> = {}): { form?: string; fields: Errors } {
+  if (!(err instanceof ApiError) || err.status >= 500) throw err;
+  const details = err.details as { fields?: Record<string, string>; field?: string; url?: string } | undefined;
+  const fields: Errors = {};
+  if (details?.fields) for (const [k, v] of Object.entries(details.fields)) fields[fieldFor[k] ?? k] = v;
+  if (details?.field) fields[fieldFor[details.field] ?? details.field] = err.message;
+  if (typeof details?.url === 'string' && !details.fields) fields.url = err.message;
+  return Object.keys(fields).length ? { fields } : { form: err.message, fields };
+}

@@ -1,0 +1,266 @@
+// Owners-only package settings: webhooks (the secret shown once, deliveries
+// with every attempt) and the audit log, newest first.
+import { ASSET_URLS } from '../../../generated/assets';
+import { WEBHOOK_EVENTS } from '../../../schemas/webhooks';
+import type { DeliveryView, WebhookView } from '../../../services/webhooks';
+import { Pagination } from '../../components';
+import { formatDate } from '../../format';
+import { Csrf, type Errors, Field, FormAlert } from '../../forms';
+import type { Viewer } from '../../layout';
+import { SettingsLayout, settingsHref } from './settings';
+
+const time = (iso: string) => (iso ? `${formatDate(iso)} ${iso.slice(11, 16)} UTC` : '');
+
+export function WebhooksPage(props: {
+  viewer: Viewer;
+  name: string;
+  webhooks: WebhookView[];
+  values?: { url?: string; events?: string[] };
+  errors?: Errors;
+  error?: string;
+  notice?: string;
+}) {
+  const errors = props.errors ?? {};
+  const checked = props.values?.events ?? [...WEBHOOK_EVENTS];
+  return (
+    <SettingsLayout viewer={props.viewer} name={props.name} owner tab="webhooks" notice={props.notice}>
+      <p class="hint">
+        Each event is POSTed as JSON, signed with the webhook's secret in <code>X-Raven-Signature</code>.
+      </p>
+      {props.webhooks.length === 0 ? (
+        <p class="muted">No webhooks yet.</p>
+      ) : (
+        <ul class="plain-list" id="webhooks">
+          {props.webhooks.map((w) => (
+            <li>
+              <code class="webhook-url">{w.url}</code>
+              {w.paused ? (
+                <>
+                  {' '}
+                  <span class="badge yanked">paused</span>
+                </>
+              ) : null}
+              <div class="meta">
+                {w.events.join(', ')} · added {formatDate(w.created_at)} by {w.created_by || 'a former member'}
+              </div>
+              <div class="actions">
+                <a href={settingsHref(props.name, `/webhooks/${w.id}`)}>Recent deliveries</a>
+                <form
+                  class="inline-form"
+                  action={settingsHref(props.name, `/webhooks/${w.id}/${w.paused ? 'resume' : 'pause'}`)}
+                  method="post"
+                >
+                  <Csrf token={props.viewer.csrf} />
+                  <button
+                    type="submit"
+                    class="button secondary"
+                    aria-label={`${w.paused ? 'Resume' : 'Pause'} the webhook for ${w.url}`}
+                  >
+                    {w.paused ? 'Resume' : 'Pause'}
+                  </button>
+                </form>
+                <form class="inline-form" action={settingsHref(props.name, `/webhooks/${w.id}/delete`)} method="post">
+                  <Csrf token={props.viewer.csrf} />
+                  <button type="submit" class="button secondary" aria-label={`Delete the webhook for ${w.url}`}>
+                    Delete
+                  </button>
+                </form>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Add a webhook</h2>
+      <FormAlert message={props.error} />
+      <form class="stack-form narrow" action={settingsHref(props.name, '/webhooks')} method="post" novalidate>
+        <Csrf token={props.viewer.csrf} />
+        <Field
+          name="url"
+          label="URL"
+          type="url"
+          value={props.values?.url}
+          errors={errors}
+          hint="An https:// address on the public internet."
+          required
+        />
+        <fieldset
+          class={errors.events ? 'has-error' : undefined}
+          aria-describedby={errors.events ? 'events-error' : undefined}
+        >
+          <legend>Events</legend>
+          {WEBHOOK_EVENTS.map((event) => (
+            <label class="check">
+              <input type="checkbox" name="events" value={event} checked={checked.includes(event)} /> {event}
+            </label>
+          ))}
+          {errors.events ? (
+            <p class="field-error" id="events-error">
+              {errors.events}
+            </p>
+          ) : null}
+        </fieldset>
+        <button type="submit" class="button">
+          Add webhook
+        </button>
+      </form>
+    </SettingsLayout>
+  );
+}
+
+export function WebhookCreatedPage(props: { viewer: Viewer; name: string; webhook: WebhookView & { secret: string } }) {
+  return (
+    <SettingsLayout viewer={props.viewer} name={props.name} owner tab="webhooks" scripts={[ASSET_URLS['copy.js']]}>
+      <div class="banner" role="status">
+        <strong>Copy the signing secret now: this is the only time it is shown.</strong> Webhook for{' '}
+        <code>{props.webhook.url}</code> added.
+      </div>
+      <div class="install">
+        <code id="webhook-secret">{props.webhook.secret}</code>
+        <button type="button" data-copy={props.webhook.secret} hidden aria-label="Copy the secret">
+          Copy
+        </button>
+      </div>
+      <p>
+        <a href={settingsHref(props.name, '/webhooks')}>Back to the webhooks</a>
+      </p>
+    </SettingsLayout>
+  );
+}
+
+export function DeliveriesPage(props: {
+  viewer: Viewer;
+  name: string;
+  webhookId: string;
+  deliveries: DeliveryView[];
+  notice?: string;
+}) {
+  return (
+    <SettingsLayout viewer={props.viewer} name={props.name} owner tab="webhooks" notice={props.notice}>
+      <h2>Recent deliveries</h2>
+      {props.deliveries.length === 0 ? (
+        <p class="muted">Nothing delivered yet. Events are sent after a publish, a yank or a deprecation.</p>
+      ) : (
+        <section class="table-scroll" tabindex={0} aria-label="Recent deliveries">
+          <table class="data" id="deliveries">
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Created</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last response</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.deliveries.map((d) => {
+                const last = d.attempts.at(-1);
+                return (
+                  <tr>
+                    <td>
+                      {d.event}
+                      {d.version ? ` ${d.version}` : ''}
+                    </td>
+                    <td>{time(d.created_at)}</td>
+                    <td>{d.status}</td>
+                    <td>{d.attempts.length}</td>
+                    <td>
+                      {last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || 'no response') : '—'}
+                    </td>
+                    <td>
+                      {d.status === 'pending' ? null : (
+                        <form
+                          class="inline-form"
+                          action={settingsHref(
+                            props.name,
+                            `/webhooks/${props.webhookId}/deliveries/${d.delivery_id}/redeliver`,
+                          )}
+                          method="post"
+                        >
+                          <Csrf token={props.viewer.csrf} />
+                          <button
+                            type="submit"
+                            class="button secondary"
+                            aria-label={`Redeliver ${d.event} ${d.version}`}
+                          >
+                            Redeliver
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <p>
+        <a href={settingsHref(props.name, '/webhooks')}>Back to the webhooks</a>
+      </p>
+    </SettingsLayout>
+  );
+}
+
+export type AuditEntry = {
+  id: string;
+  action: string;
+  version: string;
+  actor: { username: string };
+  details: Record<string, unknown>;
+  created_at: string;
+};
+
+/** The details a person needs, as text: who was added, which role, which URL, what message. */
+function describe(entry: AuditEntry): string {
+  const d = entry.details;
+  const parts: string[] = [];
+  for (const key of ['username', 'role', 'previous_role', 'url', 'message', 'reason']) {
+    const value = d[key];
+    if (typeof value === 'string' && value) parts.push(`${key.replace('_', ' ')}: ${value}`);
+  }
+  return parts.join(' · ');
+}
+
+export function AuditPage(props: { viewer: Viewer; name: string; entries: AuditEntry[]; page: number; more: boolean }) {
+  return (
+    <SettingsLayout viewer={props.viewer} name={props.name} owner tab="audit">
+      {props.entries.length === 0 ? (
+        <p class="muted">Nothing recorded on this page.</p>
+      ) : (
+        <section class="table-scroll" tabindex={0} aria-label="Audit log">
+          <table class="data" id="audit">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.entries.map((e) => (
+                <tr>
+                  <td>{time(e.created_at)}</td>
+                  <td>{e.actor.username || 'a deleted account'}</td>
+                  <td>
+                    {e.action}
+                    {e.version ? ` ${e.version}` : ''}
+                  </td>
+                  <td>{describe(e)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <Pagination
+        page={props.page}
+        pages={props.more ? props.page + 1 : props.page}
+        href={(p) => settingsHref(props.name, `/audit?page=${p}`)}
+      />
+    </SettingsLayout>
+  );
+}
