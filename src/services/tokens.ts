@@ -8,7 +8,7 @@ import { signToken } from '../lib/tokens';
 import type { Provenance } from '../lib/trusted-claims';
 
 // The pure rules live in lib/token-rules; routes keep importing them from here.
-export { isSessionKind, narrowGrant, type TokenScope, tokenAllows } from '../lib/token-rules';
+export { isSessionKind, type TokenScope, tokenAllows } from '../lib/token-rules';
 
 export interface IssueTokenInput {
   userId: string;

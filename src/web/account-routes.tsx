@@ -27,7 +27,7 @@ import { clearSessionCookie, SESSION_TTL_DAYS, safeReturnPath, setSessionCookie,
 export const accountRoutes = new Hono<AppEnv>();
 
 // Only these paths look at the cookie: the API and the public pages never pay for it.
-export const SESSION_PATHS = ['/login', '/register', '/logout', '/account', '/account/*'];
+const SESSION_PATHS = ['/login', '/register', '/logout', '/account', '/account/*'];
 for (const path of SESSION_PATHS) accountRoutes.use(path, webSession);
 
 /** Failures of account and settings pages: the site's 404, 403 and 500 pages, never JSON. */

@@ -25,7 +25,7 @@ const isHttps = (c: AnyContext) => new URL(c.req.url).protocol === 'https:';
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** `__Host-` over HTTPS; a plain name on loopback HTTP (local development), which alone may skip Secure. */
-export function cookieName(c: AnyContext): string {
+function cookieName(c: AnyContext): string {
   return isHttps(c) ? `__Host-${COOKIE}` : COOKIE;
 }
 

@@ -71,7 +71,7 @@ export async function createToken(page: Page, base: string, name: string, scopes
   return token!;
 }
 
-export async function tarball(name: string, version: string, description: string): Promise<Uint8Array> {
+async function tarball(name: string, version: string, description: string): Promise<Uint8Array> {
   const enc = new TextEncoder();
   const file = (path: string, text: string) => {
     const body = enc.encode(text);

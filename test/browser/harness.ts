@@ -68,7 +68,7 @@ export const VIEWPORTS = {
  * Full-page screenshots of `path` at 1280 and 375 px, light and dark, saved as
  * test/browser/screenshots/<name>-<viewport>-<scheme>.png (ignored by git).
  */
-export async function screenshots(browser: Browser, baseUrl: string, path: string, name: string): Promise<void> {
+async function screenshots(browser: Browser, baseUrl: string, path: string, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   for (const [viewportName, viewport] of Object.entries(VIEWPORTS)) {
     for (const colorScheme of ['light', 'dark'] as const) {

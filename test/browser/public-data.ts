@@ -25,7 +25,7 @@ export const CATEGORY = 'ui';
 export const DEPRECATION = 'Use nestling instead: it does everything nest-old did.';
 
 /** Each payload, if it ever ran, would set `window.__xss` or open a dialog. */
-export const XSS_README = [
+const XSS_README = [
   '# nest-xss',
   '',
   'A package whose README tries every trick in the book.',

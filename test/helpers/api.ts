@@ -16,6 +16,8 @@ import { deprecationRoutes } from '../../src/routes/deprecation';
 import { discoveryRoutes } from '../../src/routes/discovery';
 import { invitationRoutes } from '../../src/routes/invitations';
 import { packageRoutes } from '../../src/routes/packages';
+import { indexRoutes } from '../../src/routes/resolution-index';
+import { trustedPublisherRoutes, trustedTokenRoutes } from '../../src/routes/trusted-publishing';
 import { userRoutes } from '../../src/routes/users';
 import { webhookRoutes } from '../../src/routes/webhooks';
 import { API, uniqueIp } from './client';
@@ -32,8 +34,11 @@ export const apiRoutes = () =>
     .route('/users', invitationRoutes)
     .route('/users', userRoutes)
     .route('/', discoveryRoutes)
+    .route('/trusted-publishing', trustedTokenRoutes)
+    .route('/index', indexRoutes)
     .route('/packages', deprecationRoutes)
     .route('/packages', webhookRoutes)
+    .route('/packages', trustedPublisherRoutes)
     .route('/packages', packageRoutes);
 
 export type ApiRoutes = ReturnType<typeof apiRoutes>;
@@ -60,7 +65,7 @@ export function api(token?: string, options: ApiOptions = {}) {
 type AnyResponse = ClientResponse<any, any, any>;
 
 /** The JSON body a route answers with on success. */
-export type SuccessBody<R> =
+type SuccessBody<R> =
   R extends ClientResponse<infer T, infer S, 'json'> ? (S extends SuccessStatusCode ? T : never) : never;
 
 /** The JSON body a route answers with at `status`. */

@@ -14,7 +14,7 @@ export const anIso = () => expect.stringMatching(ISO);
 export const aUuid = () => expect.stringMatching(UUID);
 
 /** API.md's error codes and the status each one always comes with. */
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   invalid_request: 400,
   authentication_required: 401,
   permission_denied: 403,

@@ -43,6 +43,15 @@ interface RouteCase {
   send: (world: World, token: string | undefined, actor: Actor) => Promise<Reply>;
 }
 
+let publisherSeq = 0;
+/** A GitHub publisher body, unique per call (one repository/workflow pair per package). */
+const publisher = () => ({
+  provider: 'github',
+  repository_owner: 'ravens',
+  repository_owner_id: '81234567',
+  repository: `repo-${++publisherSeq}-${crypto.randomUUID().slice(0, 8)}`,
+  workflow_filename: 'release.yml',
+});
 const newUsername = () => unique('m').slice(0, 32).replace(/-+$/, '');
 let versionSeq = 0;
 /** A version of `world.pkg`, published by its owner, for a yank or unyank to act on. */
@@ -210,6 +219,76 @@ const ROUTES: Record<string, RouteCase> = {
       return read(api(token).packages[':name'].webhooks[':id'].$delete({ param: { name: w.pkg, id: made.body.id } }));
     },
   },
+  'POST /packages/{name}/trusted-publishers': {
+    scope: 'owners',
+    expect: [401, 401, 401, 403, 403, 403, 403, 201],
+    send: (w, token) => callJson(`/packages/${w.pkg}/trusted-publishers`, { method: 'POST', token, json: publisher() }),
+  },
+  'DELETE /packages/{name}/trusted-publishers/{id}': {
+    scope: 'owners',
+    expect: [401, 401, 401, 403, 403, 403, 403, 200],
+    send: async (w, token) => {
+      const made = await callJson(`/packages/${w.pkg}/trusted-publishers`, {
+        method: 'POST',
+        token: w.owner.token,
+        json: publisher(),
+      });
+      return callJson(`/packages/${w.pkg}/trusted-publishers/${made.body.id}`, { method: 'DELETE', token });
+    },
+  },
+  'PUT /packages/{name}/trusted-publishing': {
+    scope: 'owners',
+    expect: [401, 401, 401, 403, 403, 403, 403, 200],
+    send: (w, token) =>
+      callJson(`/packages/${w.pkg}/trusted-publishing`, {
+        method: 'PUT',
+        token,
+        json: { require_trusted_publishing: false },
+      }),
+  },
+  // Only a CI ID token is accepted: no registry token stands in for one.
+  'POST /trusted-publishing/tokens': {
+    expect: [401, 401, 401, 401, 401, 401, 401, 401],
+    send: (_w, token) =>
+      callJson('/trusted-publishing/tokens', { method: 'POST', token, json: { jwt: 'not.an.idtoken' } }),
+  },
+  // Revokes the trusted token presenting it; any other token has none to revoke.
+  'DELETE /trusted-publishing/tokens': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (_w, token) => callJson('/trusted-publishing/tokens', { method: 'DELETE', token }),
+  },
+  'PATCH /packages/{name}/webhooks/{id}': {
+    scope: 'owners',
+    expect: [401, 401, 401, 403, 403, 403, 403, 200],
+    send: async (w, token) => {
+      const made = await callJson(`/packages/${w.pkg}/webhooks`, {
+        method: 'POST',
+        token: w.owner.token,
+        json: { url: `https://hooks.example.com/raven/${crypto.randomUUID()}`, events: ['package.published'] },
+      });
+      return callJson(`/packages/${w.pkg}/webhooks/${made.body.id}`, {
+        method: 'PATCH',
+        token,
+        json: { paused: true },
+      });
+    },
+  },
+  'POST /packages/{name}/webhooks/{id}/deliveries/{delivery_id}/redeliver': {
+    scope: 'owners',
+    // An unknown delivery: the owner gets as far as the lookup.
+    expect: [401, 401, 401, 403, 403, 403, 403, 404],
+    send: async (w, token) => {
+      const made = await callJson(`/packages/${w.pkg}/webhooks`, {
+        method: 'POST',
+        token: w.owner.token,
+        json: { url: `https://hooks.example.com/raven/${crypto.randomUUID()}`, events: ['package.published'] },
+      });
+      return callJson(`/packages/${w.pkg}/webhooks/${made.body.id}/deliveries/${crypto.randomUUID()}/redeliver`, {
+        method: 'POST',
+        token,
+      });
+    },
+  },
 };
 
 /** A token that looks right but whose signature is not the registry's. */
@@ -265,7 +344,12 @@ describe('who may call each write route', () => {
       const reply = await route.send(world, world.tokens[actor], actor);
       seen.push(reply.status);
       // Every refusal is the contract's error body for its status.
-      if (reply.status >= 400) expect(reply.body, actor).toEqual(errorBody(errorCodeFor(reply.status)));
+      if (reply.status >= 400) {
+        const details = (reply.body as { details?: unknown }).details;
+        // A refused ID token names the claim that failed (never the token itself).
+        const extra = details === undefined ? {} : { details: { claim: expect.any(String) } };
+        expect(reply.body, actor).toEqual(errorBody(errorCodeFor(reply.status), extra));
+      }
     }
     expect(Object.fromEntries(ACTORS.map((a, i) => [a, seen[i]]))).toEqual(
       Object.fromEntries(ACTORS.map((a, i) => [a, route.expect[i]])),
