@@ -5,7 +5,7 @@
 //
 // Node scripts (scripts/lib/stack.ts) check the same rules before starting wrangler.
 import { z } from 'zod';
-import { log } from './lib/log';
+import { log } from './lib/log.ts';
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const GITHUB_JWKS = `${GITHUB_ISSUER}/.well-known/jwks`;
