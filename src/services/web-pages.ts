@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { iso } from '../db/fragments';
+import type { Provenance } from '../lib/trusted-claims';
 import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 
@@ -43,6 +44,8 @@ export type PackagePageRow = {
     size_bytes: number;
     published_at: string;
     published_by: string | null;
+    /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
+    provenance: Provenance | null;
     yanked: boolean;
     yanked_at: string | null;
     prerelease: boolean;
@@ -85,7 +88,7 @@ export async function packagePage(
           'keywords', v.keywords, 'categories', v.categories, 'authors', v.authors,
           'dependencies', v.dependencies, 'dev_dependencies', v.dev_dependencies,
           'readme_html', ${readme}, 'checksum', v.checksum, 'size_bytes', v.size_bytes,
-          'published_at', ${iso('v.published_at')}, 'published_by', pb.username,
+          'published_at', ${iso('v.published_at')}, 'published_by', pb.username, 'provenance', v.provenance,
           'yanked', v.yanked, 'yanked_at', ${iso('v.yanked_at')}, 'prerelease', v.is_prerelease,
           'downloads', v.downloads)
         from versions v left join users pb on pb.id = v.published_by

@@ -3,6 +3,7 @@
 // publish token, and the version records where it came from. Every refusal
 // names the claim that failed.
 import { env } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +153,15 @@ describe('exchanging an ID token and publishing with it', () => {
     });
     const ordinary = await callJson(`/packages/${name}/1.0.0`);
     expect(ordinary.body.provenance).toBeNull();
+
+    // The version's web page shows where it came from, linking to the run; an ordinary version shows nothing.
+    const page = await (await exports.default.fetch(`http://registry.test/packages/${name}/1.1.0`)).text();
+    expect(page).toContain(
+      `<a href="https://github.com/${r.owner}/${r.name}/actions/runs/987654321" rel="nofollow noopener ugc">` +
+        `Built and published from ${r.owner}/${r.name}@aaaaaaa by release.yml</a>`,
+    );
+    const plain = await (await exports.default.fetch(`http://registry.test/packages/${name}/1.0.0`)).text();
+    expect(plain).not.toContain('id="provenance"');
 
     const audit = await callJson(`/packages/${name}/audit`, { token: owner.token });
     const minting = audit.body.entries.find((e: { action: string }) => e.action === 'trusted_token.create');

@@ -2,6 +2,7 @@
 // HTML, inserted as is), install line, metadata sidebar, downloads chart, and
 // tabs (plain links) for versions, dependencies and dependents.
 import { ASSET_URLS } from '../../generated/assets';
+import type { Provenance } from '../../lib/trusted-claims';
 import { sortVersions } from '../../lib/versions';
 import type { PackagePageRow } from '../../services/web-pages';
 import { DownloadsChart } from '../chart';
@@ -179,6 +180,7 @@ function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
               </>
             ) : null}
           </dd>
+          {version.provenance ? <ProvenanceBadge provenance={version.provenance} /> : null}
           {version.license ? (
             <>
               <dt>License</dt>
@@ -298,5 +300,26 @@ export function PackagePage(props: { pkg: PackagePageRow; version: Version; tab:
         <Sidebar pkg={pkg} version={version} />
       </div>
     </Layout>
+  );
+}
+
+/** "Built and published from owner/repo@sha by workflow", linking to the CI run. */
+function ProvenanceBadge(props: { provenance: Provenance }) {
+  const p = props.provenance;
+  const run = safeUrl(p.run_url);
+  const text = `Built and published from ${p.repository}@${p.sha.slice(0, 7)} by ${p.workflow}`;
+  return (
+    <>
+      <dt>Provenance</dt>
+      <dd class="provenance" id="provenance">
+        {run ? (
+          <a href={run} rel="nofollow noopener ugc">
+            {text}
+          </a>
+        ) : (
+          text
+        )}
+      </dd>
+    </>
   );
 }
