@@ -71,6 +71,13 @@ export default defineConfig({
             // About the local stack and settings, not the read path.
             'test/integration/local-stack-security.test.ts',
             'test/integration/config-errors.test.ts',
+            // Who may write (8 callers x every write route), racing writes, and the account
+            // pages' forms: writes all go through transactions on the Pool in both modes,
+            // so a second read path only doubles their minutes.
+            'test/integration/auth-matrix.test.ts',
+            'test/integration/concurrency.test.ts',
+            'test/integration/web-account.test.ts',
+            'test/integration/web-package-settings.test.ts',
           ],
         },
       },
