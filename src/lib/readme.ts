@@ -165,6 +165,10 @@ function finishLinks() {
   return (tree: Root) => {
     visit(tree, 'element', (node) => {
       if (node.tagName === 'a' && typeof node.properties.href === 'string') node.properties.rel = LINK_REL.split(' ');
+      // GFM task-list boxes have no label of their own; screen readers need one (WCAG 4.1.2).
+      if (node.tagName === 'input' && node.properties.type === 'checkbox') {
+        node.properties.ariaLabel = node.properties.checked ? 'Done' : 'Not done';
+      }
     });
   };
 }

@@ -38,7 +38,11 @@ export async function watchedPage(context: BrowserContext): Promise<Watched> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    // README images may point at other hosts (https only); this sandbox has no network, so
+    // their failing DNS is not a page problem. Anything same-origin would be a 404 instead.
+    if (msg.type() === 'error' && !msg.text().includes('net::ERR_NAME_NOT_RESOLVED')) {
+      problems.push(`console: ${msg.text()}`);
+    }
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   // Runs through the DevTools protocol, so the page's own CSP does not block it.

@@ -128,8 +128,8 @@ describe('README rendering of GitHub-flavoured Markdown', () => {
     );
     expect(html).toContain('<table>');
     expect(html).toContain('<td>1</td>');
-    expect(html).toContain('<input type="checkbox" disabled>');
-    expect(html).toContain('<input type="checkbox" checked disabled>');
+    expect(html).toContain('<input type="checkbox" disabled aria-label="Not done">');
+    expect(html).toContain('<input type="checkbox" checked disabled aria-label="Done">');
     expect(html).toContain('<del>gone</del>');
     expect(html).toContain(
       '<a href="http://www.example.com/" rel="nofollow noopener noreferrer ugc">www.example.com</a>',
