@@ -165,6 +165,8 @@ function finishLinks() {
   return (tree: Root) => {
     visit(tree, 'element', (node) => {
       if (node.tagName === 'a' && typeof node.properties.href === 'string') node.properties.rel = LINK_REL.split(' ');
+      // An image its author gave no text is treated as decorative, not read out as a file name.
+      if (node.tagName === 'img' && node.properties.alt == null) node.properties.alt = '';
       // GFM task-list boxes have no label of their own; screen readers need one (WCAG 4.1.2).
       if (node.tagName === 'input' && node.properties.type === 'checkbox') {
         node.properties.ariaLabel = node.properties.checked ? 'Done' : 'Not done';
