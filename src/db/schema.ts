@@ -8,6 +8,7 @@ import {
   check,
   customType,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -244,6 +245,107 @@ export const versionDownloads = pgTable(
     count: bigint('count', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.versionId, t.day] }), index('version_downloads_day_idx').on(t.day)],
+);
+
+/**
+ * Downloads per package per UTC day, the rollup trending is ranked from: the
+ * download flush adds to it in the statement that adds to version_downloads,
+ * so the cron sums one row per package and day instead of one per version and
+ * day, and never joins versions. Keyed by day first: the cron reads a range of
+ * recent days.
+ */
+export const packageDownloads = pgTable(
+  'package_downloads',
+  {
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.packageId] })],
+);
+
+/**
+ * Live packages (a non-yanked version) in most-downloaded-first order, for
+ * trending `all`, category pages and search's popular scan, which walk it and
+ * stop at their page. Kept out of `packages` on purpose: an index on
+ * packages.downloads would make every download flush a non-HOT update that
+ * also rewrites the package's GIN and trigram index entries. This narrow copy
+ * is written by syncPackageCounters (publish, yank, unyank, delete) and by the
+ * flush, which sets it from the packages row it just updated.
+ */
+export const packageRanks = pgTable(
+  'package_ranks',
+  {
+    packageId: uuid('package_id')
+      .primaryKey()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    downloads: bigint('downloads', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('package_ranks_downloads_idx').on(t.downloads.desc(), t.name)],
+);
+
+/**
+ * Exact counters as a log of signed deltas: `packages`, `versions`, `users`,
+ * `downloads`, `category:<word>` (live packages listing the word in categories
+ * or keywords) and `dependents:<name>` (packages whose latest version depends
+ * on it). The code that changes a counted row appends the delta in the same
+ * transaction (src/services/counters.ts). Appending instead of updating one row
+ * per counter means concurrent publishes and flushes never wait on a shared
+ * row; the cron folds each key's rows into one, so a read sums a few rows.
+ */
+export const counterDeltas = pgTable(
+  'counter_deltas',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    key: text('key').notNull(),
+    delta: bigint('delta', { mode: 'number' }).notNull(),
+    /** False until the cron folds the row into its key's total. */
+    settled: boolean('settled').notNull().default(false),
+  },
+  (t) => [
+    index('counter_deltas_key_idx').on(t.key, t.delta),
+    index('counter_deltas_unsettled_idx').on(t.key).where(sql`not ${t.settled}`),
+  ],
+);
+
+/**
+ * What each package currently adds to the counters, as last written by
+ * syncPackageCounters: comparing it with the package's rows now gives the
+ * exact deltas of any change (publish, yank, unyank, a version or the package
+ * deleted) in one statement. No foreign key: a deleted package's row is what
+ * its removal is subtracted from.
+ */
+export const packageCounts = pgTable('package_counts', {
+  packageId: uuid('package_id').primaryKey(),
+  versions: integer('versions').notNull(),
+  /** Distinct category and keyword words, empty while no version is live. */
+  listed: text('listed').array().notNull(),
+  /** Distinct dependency names of the latest version (never the package itself). */
+  dependencies: text('dependencies').array().notNull(),
+});
+
+/**
+ * Trending week/month as ranked by the cron (src/services/trending.ts): the
+ * top TRENDING_SNAPSHOT_SIZE per period, one generation per refresh
+ * (computed_at); a refresh adds its generation and deletes older ones in one
+ * statement, so readers always see one whole ranking.
+ */
+export const trendingSnapshot = pgTable(
+  'trending_snapshot',
+  {
+    period: text('period').notNull(),
+    rank: integer('rank').notNull(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => packages.id, { onDelete: 'cascade' }),
+    downloadsPeriod: bigint('downloads_period', { mode: 'number' }).notNull(),
+    trendScore: doublePrecision('trend_score').notNull(),
+    computedAt: tstz('computed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.computedAt, t.rank] })],
 );
 
 /**

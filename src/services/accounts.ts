@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../db/errors';
 import { apiTokens, users } from '../db/schema';
 import { conflict, invalid, unauthenticated } from '../errors';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../lib/password';
+import { applyCounterDeltas } from './counters';
 import { type IssuedToken, issueToken } from './tokens';
 
 export interface RegisterInput {
@@ -29,6 +30,7 @@ export async function register(db: Database, settings: Settings, input: Register
         .values({ username: input.username, email: input.email, passwordHash })
         .returning({ id: users.id, username: users.username, email: users.email, createdAt: users.createdAt });
       if (!user) throw new Error('user insert returned nothing');
+      await applyCounterDeltas(tx, { users: 1 });
       const token = await issueToken(tx, settings.secret, {
         userId: user.id,
         name: settings.kind === 'web' ? 'browser' : 'registration',

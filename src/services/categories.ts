@@ -4,8 +4,14 @@
 // `categories` or names C as one of its `keywords` (exact, lower-case word; a
 // description merely mentioning C does not count). Packages with no live
 // version are left out. Most downloaded first, then by name.
+//
+// Cost: `total` is the category's exact counter (src/services/counters.ts), not
+// a count of its members; the page walks live packages most-downloaded first
+// (package_ranks) and stops once it has the page, or, for a small category, the
+// planner sorts its few members from the GIN indexes.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
+import { counter } from './counters';
 
 export const CATEGORIES = ['ui', 'http', 'database', 'testing', 'utilities', 'frameworks', 'tools'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -25,16 +31,16 @@ export async function categoryPackages(
 ): Promise<{ total: number; packages: CategoryPackage[] }> {
   const wanted = sql`array[${params.category}]::text[]`;
   const result = await db.execute<{ total: number; packages: CategoryPackage[] }>(sql`
-    with members as (
-      select name, latest_version, description, downloads
-      from packages
-      where latest_version is not null and (categories @> ${wanted} or keywords @> ${wanted})
-    ),
-    page as (
-      select * from members order by downloads desc, name limit ${params.limit} offset ${params.offset}
+    with page as (
+      select p.name, p.latest_version, p.description, p.downloads
+      from package_ranks r
+      join packages p on p.id = r.package_id
+      where p.latest_version is not null and (p.categories @> ${wanted} or p.keywords @> ${wanted})
+      order by r.downloads desc, r.name
+      limit ${params.limit} offset ${params.offset}
     )
     select
-      (select count(*) from members)::int as total,
+      ${counter(sql`${`category:${params.category}`}::text`)} as total,
       coalesce((
         select json_agg(json_build_object(
           'name', name, 'version', latest_version, 'description', description, 'downloads', downloads

@@ -11,6 +11,7 @@ import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { lockAs } from './access';
 import { writeAudit } from './audit';
+import { syncPackageCounters } from './counters';
 import { recordEvent } from './events';
 
 export type PackageRow = {
@@ -123,15 +124,18 @@ export async function refreshLatest(tx: Tx, packageId: string): Promise<string |
   const latest = latestVersion(rows);
   if (latest === null) {
     await tx.update(packages).set({ latestVersion: null, updatedAt: sql`now()` }).where(eq(packages.id, packageId));
-    return null;
+  } else {
+    await tx.execute(sql`
+      update packages p set
+        latest_version = v.version, description = v.description, license = v.license,
+        repository = v.repository, homepage = v.homepage, keywords = v.keywords,
+        categories = v.categories, readme = v.readme, readme_html = v.readme_html, updated_at = now()
+      from versions v
+      where p.id = ${packageId} and v.package_id = p.id and v.version = ${latest}`);
   }
-  await tx.execute(sql`
-    update packages p set
-      latest_version = v.version, description = v.description, license = v.license,
-      repository = v.repository, homepage = v.homepage, keywords = v.keywords,
-      categories = v.categories, readme = v.readme, readme_html = v.readme_html, updated_at = now()
-    from versions v
-    where p.id = ${packageId} and v.package_id = p.id and v.version = ${latest}`);
+  // Every caller changed a version (publish, yank, unyank, a deletion): the
+  // registry's counters follow in this transaction.
+  await syncPackageCounters(tx, packageId);
   return latest;
 }
 

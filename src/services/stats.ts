@@ -1,9 +1,12 @@
-// Registry-wide and per-package numbers, one statement each. Download windows
+// Registry-wide and per-package numbers, one statement each. Counts read the
+// exact counters kept by the writes (src/services/counters.ts), never counts of
+// whole tables, so their cost does not grow with the registry. Download windows
 // are UTC days with today included: last_week = the last 7 days, last_month =
 // 30, last_year = 365. `total` is the denormalised packages.downloads, the same
 // number search and listings show.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
+import { counter } from './counters';
 
 export type RegistryStats = {
   total_packages: number;
@@ -15,10 +18,10 @@ export type RegistryStats = {
 /** One row of totals; also embedded in the home page's statement. */
 export const registryStatsQuery = (): SQL => sql`
     select
-      (select count(*) from packages)::float8 as total_packages,
-      (select count(*) from versions)::float8 as total_versions,
-      (select coalesce(sum(downloads), 0) from packages)::float8 as total_downloads,
-      (select count(*) from users)::float8 as total_users`;
+      ${counter(sql`'packages'`)} as total_packages,
+      ${counter(sql`'versions'`)} as total_versions,
+      ${counter(sql`'downloads'`)} as total_downloads,
+      ${counter(sql`'users'`)} as total_users`;
 
 export async function registryStats(db: Queryable): Promise<RegistryStats> {
   const result = await db.execute<RegistryStats>(registryStatsQuery());
@@ -57,11 +60,8 @@ export async function packageStats(db: Queryable, name: string): Promise<Package
       coalesce(w.last_week, 0)::float8 as last_week,
       coalesce(w.last_month, 0)::float8 as last_month,
       coalesce(w.last_year, 0)::float8 as last_year,
-      (select count(*) from versions v where v.package_id = p.id)::float8 as versions_count,
-      (select count(*)
-        from versions lv
-        join packages d on d.id = lv.package_id and d.latest_version = lv.version
-        where lv.dependencies ? p.name and d.id <> p.id)::float8 as dependents_count
+      coalesce((select k.versions from package_counts k where k.package_id = p.id), 0)::float8 as versions_count,
+      ${counter(sql`'dependents:' || p.name`)} as dependents_count
     from packages p
     left join lateral (
       select

@@ -4,7 +4,8 @@
 // package the token as a keyword), so assertions can stick to their own rows.
 import { env } from 'cloudflare:test';
 import { createDatabase } from '../../src/db/client';
-import { packageOwners, packages, users, versionDownloads, versions } from '../../src/db/schema';
+import { packageDownloads, packageOwners, packages, users, versionDownloads, versions } from '../../src/db/schema';
+import { applyCounterDeltas, syncPackageCounters } from '../../src/services/counters';
 
 interface SeedVersion {
   version: string;
@@ -232,6 +233,7 @@ export async function seedRegistry(token: string, registry: SeedPackage[]): Prom
         .insert(users)
         .values({ username: `seed-${token}`, email: `seed-${token}@example.test`, passwordHash: 'not-a-login' })
         .returning({ id: users.id });
+      await applyCounterDeltas(tx, { users: 1 });
       const seeded: SeededPackage[] = [];
       for (const p of registry) {
         const downloads = p.versions.reduce((sum, v) => sum + totalOf(v), 0);
@@ -278,6 +280,19 @@ export async function seedRegistry(token: string, registry: SeedPackage[]): Prom
               .values(days.map(([ago, count]) => ({ versionId: version!.id, day: utcDay(Number(ago)), count })));
           }
         }
+        // The per-package daily rollup the flush would have written.
+        const perDay = new Map<string, number>();
+        for (const v of p.versions) {
+          for (const [ago, count] of Object.entries(v.downloads ?? {})) {
+            const day = utcDay(Number(ago));
+            perDay.set(day, (perDay.get(day) ?? 0) + count);
+          }
+        }
+        if (perDay.size > 0) {
+          await tx.insert(packageDownloads).values([...perDay].map(([day, count]) => ({ packageId, day, count })));
+        }
+        await syncPackageCounters(tx, packageId);
+        if (downloads > 0) await applyCounterDeltas(tx, { downloads });
         seeded.push({ ...p, id: packageId, latestVersion, downloads });
       }
       return seeded;

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type SearchBounds, searchPackages } from '../../src/services/search';
 import { api, expectReply } from '../helpers/api';
 import { callJson } from '../helpers/client';
+import { withDb } from '../helpers/db';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
 // Every seeded name ends in the token; assertions look at the order of our own
@@ -120,6 +122,7 @@ describe('GET /search paging', () => {
     const live = seeded.filter((p) => p.latestVersion !== null).map((p) => p.name);
     const whole = await search(token, '&limit=100');
     expect(whole.total).toBe(live.length);
+    expect(whole.total_is_estimate).toBe(false);
     expect(whole.results.map((r) => r.name).sort()).toEqual([...live].sort());
 
     const pages: string[][] = [];
@@ -145,6 +148,67 @@ describe('GET /search paging', () => {
     expect(ours((await search('the', '&limit=100')).results)).toEqual([]);
     expect(await search('!!!')).toMatchObject({ total: 0, results: [] });
     expect(await search('qqqjjjwwwkkk')).toMatchObject({ total: 0, results: [] });
+  });
+});
+
+describe('search beyond its candidate bounds', () => {
+  // 305 popular packages mention the word only in their description; one rarely
+  // downloaded package has it in its name and one is named exactly it. The
+  // service is called with small bounds, so the outcome does not depend on
+  // what else this shared database holds.
+  const broad = seedToken();
+  const word = `${broad}w`;
+  const run = (bounds: SearchBounds, offset = 0) =>
+    withDb((db) => searchPackages(db, { q: word, limit: 5, offset }, bounds));
+  beforeAll(async () => {
+    const one = (name: string, description: string, perDay: number) => ({
+      name,
+      description,
+      keywords: [broad],
+      versions: [{ version: '1.0.0', downloads: { 0: perDay } }],
+    });
+    await seedRegistry(broad, [
+      ...Array.from({ length: 305 }, (_, i) => one(`bulk-${i + 1}-${broad}`, `Bulk package ${word}`, 100 + i)),
+      one(`${word}-kit`, 'The kit', 1),
+      one(word, 'The exact one', 1),
+    ]);
+  }, 120_000);
+
+  it('ranks a broad query within its most downloaded matches, exact name first, with an estimated total', async () => {
+    // Every package is "popular" here: more than 5 of them match, so the query is broad.
+    const page = await run({ pool: 5, popularScan: 1_000_000 });
+    expect(page.results.map((r) => r.name)).toEqual([
+      word,
+      `bulk-305-${broad}`,
+      `bulk-304-${broad}`,
+      `bulk-303-${broad}`,
+      `bulk-302-${broad}`,
+    ]);
+    expect(page.totalIsEstimate).toBe(true);
+    expect(page.total).toBeGreaterThan(5);
+    // The 6 popular matches and the exact name are all that is ranked: page 2 ends it.
+    expect((await run({ pool: 5, popularScan: 1_000_000 }, 5)).results).toHaveLength(2);
+    expect((await run({ pool: 5, popularScan: 1_000_000 }, 10)).results).toEqual([]);
+  });
+
+  it('counts every match of a query that is not broad among popular packages, and ranks name matches above', async () => {
+    // No popular package is scanned: all 307 matches come from the index and are counted exactly.
+    const page = await run({ pool: 5, popularScan: 0 });
+    expect(page).toMatchObject({ total: 307, totalIsEstimate: false });
+    expect(page.results.map((r) => r.name)).toEqual([
+      word,
+      `${word}-kit`,
+      `bulk-305-${broad}`,
+      `bulk-304-${broad}`,
+      `bulk-303-${broad}`,
+    ]);
+  });
+
+  it('answers with the default bounds over HTTP, saying whether the total is estimated', async () => {
+    const { total, total_is_estimate, results } = await search(word, '&limit=3');
+    expect(typeof total_is_estimate).toBe('boolean');
+    expect(results[0]!.name).toBe(word);
+    if (!total_is_estimate) expect(total).toBe(307);
   });
 });
 

@@ -1,0 +1,196 @@
+// The counters behind /stats, package stats and category totals are written by
+// the code that changes the counted rows (src/services/counters.ts), so each
+// step here (publishes, yanks, unyanks, a download flush, deletions done the
+// way the services document, the cron's folding) is followed by a recount of
+// the tables. Counters and recount are read in one statement, one snapshot.
+// Other test files write to this database at the same time (some straight in
+// SQL, bypassing the counters), so registry-wide counters are pinned by their
+// difference from the recount staying the same across a step, and this file's
+// own keys (its packages, dependents and a category word nobody else uses) by
+// equality.
+import { env, runDurableObjectAlarm } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/client';
+import { applyCounterDeltas, compactCounters, syncPackageCounters } from '../../src/services/counters';
+import { downloadCounterFor } from '../../src/services/downloads';
+import { refreshLatest } from '../../src/services/packages';
+import { callJson } from '../helpers/client';
+import { httpDb, withDb } from '../helpers/db';
+import { createUser, type TestUser } from '../helpers/factories';
+import { packageName, publishPackage } from '../helpers/packages';
+
+const GLOBAL = ['packages', 'versions', 'users', 'downloads'];
+
+type Row = { key: string; counter: string | null; recount: string | null };
+
+/** Counter and recount per key: the registry-wide ones, and those about `names` and `word`. */
+async function readCounts(names: string[], word: string): Promise<Map<string, [number, number]>> {
+  const list = `{${names.join(',')}}`; // package names need no quoting
+  const result = await httpDb().execute<Row>(sql`
+    with mine as (select id, name from packages where name = any(${list}::text[])),
+    keys as (
+      select unnest(array['packages', 'versions', 'users', 'downloads', ${`category:${word}`}]) as key
+      union all select 'dependents:' || n from unnest(${list}::text[]) as n
+    ),
+    counters as (
+      select k.key, (select sum(delta) from counter_deltas c where c.key = k.key) as v from keys k
+    ),
+    recount as (
+      select 'packages' as key, count(*) as v from packages
+      union all select 'versions', count(*) from versions
+      union all select 'users', count(*) from users
+      union all select 'downloads', sum(downloads) from packages
+      union all select ${`category:${word}`}, count(*) from packages p
+        where p.latest_version is not null and (${word} = any(p.categories) or ${word} = any(p.keywords))
+      union all select 'dependents:' || m.name, (
+        select count(*) from packages dp
+        join versions lv on lv.package_id = dp.id and lv.version = dp.latest_version
+        where lv.dependencies ? m.name and dp.id <> m.id)
+        from mine m
+    )
+    select c.key, c.v::text as counter, r.v::text as recount from counters c left join recount r on r.key = c.key
+    union all
+    select 'versions:' || m.name, (select k.versions from package_counts k where k.package_id = m.id)::text,
+      (select count(*) from versions v where v.package_id = m.id)::text
+    from mine m`);
+  return new Map(result.rows.map((r) => [r.key, [Number(r.counter ?? 0), Number(r.recount ?? 0)]]));
+}
+
+/** Runs `step`, then checks every counter: own keys equal their recount, registry-wide ones keep their offset. */
+async function expectExactAcross(names: string[], word: string, step: () => Promise<unknown>) {
+  const before = await readCounts(names, word);
+  await step();
+  const after = await readCounts(names, word);
+  const offset = (m: Map<string, [number, number]>, key: string) => (m.get(key)?.[0] ?? 0) - (m.get(key)?.[1] ?? 0);
+  for (const key of after.keys()) {
+    if (GLOBAL.includes(key)) expect([key, offset(after, key)]).toEqual([key, offset(before, key)]);
+    else expect([key, after.get(key)![0]]).toEqual([key, after.get(key)![1]]);
+  }
+}
+
+const stats = async (name: string) => (await callJson(`/packages/${name}/stats`)).body;
+const inTransaction = async (fn: Parameters<ReturnType<typeof createDatabase>['transaction']>[0]) => {
+  const database = createDatabase(env.DATABASE_URL, env.WS_PROXY);
+  try {
+    await database.transaction(fn);
+  } finally {
+    await database.close();
+  }
+};
+
+let user: TestUser;
+let base: string;
+let app: string;
+// Categories are a fixed list: 'tools' is shared with other files, so this file counts its own keyword instead.
+const word = `cat${Math.random().toString(36).slice(2, 8).replace(/\d/g, 'q')}`;
+
+beforeAll(async () => {
+  user = await createUser('count');
+  base = packageName('base');
+  app = packageName('app');
+});
+
+describe('counters', () => {
+  it('match a recount after publishes, including a dependent and its new latest version', async () => {
+    await expectExactAcross([base, app], word, async () => {
+      await publishPackage(user.token, base, '1.0.0', { keywords: [word] });
+      await publishPackage(user.token, app, '1.0.0', { keywords: [word], dependencies: { [base]: '^1.0' } });
+      await publishPackage(user.token, app, '1.1.0', {
+        keywords: [word],
+        dependencies: { [base]: '^1.0', other: '1' },
+      });
+    });
+    expect(await stats(base)).toMatchObject({ versions_count: 1, dependents_count: 1 });
+    expect(await stats(app)).toMatchObject({ versions_count: 2, dependents_count: 0 });
+  });
+
+  it('match a recount after yanks and unyanks move the latest version', async () => {
+    // 1.2.0 drops the dependency on base: yanking it makes 1.1.0 latest again, and back.
+    await expectExactAcross([base, app], word, () =>
+      publishPackage(user.token, app, '1.2.0', { keywords: [word], dependencies: {} }),
+    );
+    expect(await stats(base)).toMatchObject({ dependents_count: 0 });
+    await expectExactAcross([base, app], word, async () => {
+      const yank = await callJson(`/packages/${app}/1.2.0`, { method: 'DELETE', token: user.token });
+      expect(yank.status).toBe(200);
+    });
+    expect(await stats(base)).toMatchObject({ dependents_count: 1 });
+    // Every version yanked: no live version, so no dependents and out of the category.
+    await expectExactAcross([base, app], word, async () => {
+      for (const v of ['1.0.0', '1.1.0']) {
+        expect((await callJson(`/packages/${app}/${v}`, { method: 'DELETE', token: user.token })).status).toBe(200);
+      }
+    });
+    expect(await stats(base)).toMatchObject({ dependents_count: 0 });
+    await expectExactAcross([base, app], word, async () => {
+      const unyank = await callJson(`/packages/${app}/1.1.0/unyank`, { method: 'PUT', token: user.token });
+      expect(unyank.status).toBe(200);
+    });
+    expect(await stats(base)).toMatchObject({ dependents_count: 1 });
+    expect(await stats(app)).toMatchObject({ versions_count: 3 });
+  });
+
+  it('match a recount after a download flush', async () => {
+    await expectExactAcross([base, app], word, async () => {
+      const counter = downloadCounterFor(env, base);
+      await counter.add(base, '1.0.0', 7);
+      expect(await runDurableObjectAlarm(counter)).toBe(true);
+    });
+    expect((await stats(base)).downloads.total).toBe(7);
+    // The same flush fed trending's daily rollup and the downloads ordering.
+    const rollups = await httpDb().execute<{ today: string; ranked: string }>(sql`
+      select (select sum(d.count) from package_downloads d where d.package_id = p.id
+          and d.day = (now() at time zone 'utc')::date)::text as today,
+        (select r.downloads from package_ranks r where r.package_id = p.id)::text as ranked
+      from packages p where p.name = ${base}`);
+    expect(rollups.rows[0]).toEqual({ today: '7', ranked: '7' });
+  });
+
+  it('match a recount after a version, a package and a user are deleted as the services document', async () => {
+    // The latest version's row deleted: its dependencies stop counting.
+    await expectExactAcross([base, app], word, () =>
+      inTransaction(async (tx) => {
+        const [row] = (
+          await tx.execute<{ id: string }>(sql`
+            delete from versions v using packages p
+            where v.package_id = p.id and p.name = ${app} and v.version = '1.1.0' returning p.id`)
+        ).rows;
+        await refreshLatest(tx, row!.id);
+      }),
+    );
+    expect(await stats(base)).toMatchObject({ dependents_count: 0 });
+    expect(await stats(app)).toMatchObject({ versions_count: 2 });
+    // A package deleted with its versions (cascade), its downloads and its category membership.
+    await expectExactAcross([base, app], word, () =>
+      inTransaction(async (tx) => {
+        const [row] = (await tx.execute<{ id: string }>(sql`select id from packages where name = ${base}`)).rows;
+        await syncPackageCounters(tx, row!.id, { removing: true });
+        await tx.execute(sql`delete from packages where id = ${row!.id}`);
+      }),
+    );
+    const gone = await createUser('gone');
+    await expectExactAcross([app], word, () =>
+      inTransaction(async (tx) => {
+        await applyCounterDeltas(tx, { users: -1 });
+        await tx.execute(sql`delete from users where id = ${gone.userId}`);
+      }),
+    );
+  });
+
+  it('keep their values when the cron folds them, and a folded key is one row', async () => {
+    const name = packageName('fold');
+    const own = `${word}f`;
+    await expectExactAcross([name], own, async () => {
+      await publishPackage(user.token, name, '1.0.0', { keywords: [own] });
+      await publishPackage(user.token, name, '1.0.1', { keywords: [own] });
+      // (Another file's cron run may fold them first: the outcome is the same.)
+      await withDb((db) => compactCounters(db));
+    });
+    const rows = await httpDb().execute<{ n: string }>(
+      sql`select count(*) as n from counter_deltas where key = ${`category:${own}`}`,
+    );
+    expect(Number(rows.rows[0]?.n)).toBe(1);
+    expect(await stats(name)).toMatchObject({ versions_count: 2 });
+  });
+});
