@@ -35,7 +35,10 @@ const searchRoute = createRoute({
     'Name matches rank first, then keywords, then description; downloads break ties; `score` is in [0,1] ' +
     '(1 = exact name). Typos and partial names match by trigram similarity.',
   request: { query: SearchQuery },
-  responses: { 200: jsonResponse('One page of results and the full match count', SearchReply), ...errorResponses(400) },
+  responses: {
+    200: jsonResponse('One page of results and the match count (estimated for very broad queries)', SearchReply),
+    ...errorResponses(400),
+  },
 });
 
 const trendingRoute = createRoute({
@@ -121,7 +124,10 @@ export const discoveryRoutes = createRouter()
   .openapi(searchRoute, async (c) => {
     const { q, limit, offset } = c.req.valid('query');
     const page = await searchPackages(c.var.db.query, { q, limit, offset });
-    return c.json({ results: page.results, total: page.total, limit, offset }, 200);
+    return c.json(
+      { results: page.results, total: page.total, total_is_estimate: page.totalIsEstimate, limit, offset },
+      200,
+    );
   })
   .openapi(trendingRoute, async (c) => {
     const { period, limit } = c.req.valid('query');

@@ -42,6 +42,11 @@ export const SearchReply = z
       }),
     ),
     total: Count,
+    total_is_estimate: z.boolean().openapi({
+      description:
+        'True when the query matched so many packages that only the most downloaded ones and the name matches ' +
+        'were ranked (later pages end early) and `total` is estimated from a sample.',
+    }),
     limit: Count,
     offset: Count,
   })

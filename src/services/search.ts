@@ -1,6 +1,23 @@
 // Package search inside Postgres: one statement per search (matches, score,
 // page and total together).
 //
+// Cost: only a bounded candidate set is scored (SEARCH_BOUNDS: pool 100,
+// popularScan 1000). A query is first tried on the `popularScan` most
+// downloaded packages (walked in package_ranks order, stopping at
+// `pool` + 1 matches). If it matches more than `pool` of them it is broad:
+// those popular matches (and the exact name) are what is ranked, later pages
+// are empty, and `total` is estimated from a fixed-size sample of packages
+// (`total_is_estimate: true`), so a broad query costs the same at any registry
+// size. Otherwise every match is read from the GIN index and `total` is exact;
+// the candidates are the `pool` most downloaded matches, the `pool` most
+// downloaded name matches and the exact name, which is every match, ranked
+// exactly as before, whenever there are at most `pool`. (A word rare among
+// popular packages but common in the long tail costs in proportion to its
+// matches: the one case still growing with size.) The planner is never left to
+// choose between walking by downloads and the GIN index: for words it has no
+// statistics on, it guesses 2.5% of rows and would walk the whole table for a
+// word nobody uses.
+//
 // Words: each query word matches its English stem (`forms` -> form, so
 // `validation` also finds validator) or, from three letters on, any word it
 // starts (`rout` -> router). Prefixes are taken on the word as typed, not its
@@ -28,6 +45,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { searchTerms } from '../lib/search-terms';
+import { counter } from './counters';
 
 export type SearchHit = {
   name: string;
@@ -40,8 +58,21 @@ export type SearchHit = {
 
 export type SearchPage = {
   total: number;
+  /** True for a broad query (see above): `total` is a sampled estimate. */
+  totalIsEstimate: boolean;
   results: SearchHit[];
 };
+
+export type SearchBounds = {
+  /** Candidates per branch (a page is at most 100). */
+  pool: number;
+  /** How many of the most downloaded packages a query is first tried on: one matching more than `pool` of them is broad. */
+  popularScan: number;
+};
+
+export const SEARCH_BOUNDS: SearchBounds = { pool: 100, popularScan: 1000 };
+/** Packages sampled (TABLESAMPLE SYSTEM_ROWS) to estimate a broad query's total. */
+const ESTIMATE_SAMPLE = 500;
 
 type Weight = '' | 'A' | 'B' | 'C';
 
@@ -71,29 +102,66 @@ function share(words: string[], weight: Weight): SQL {
 /** One token no longer than a package name: worth comparing with names by trigrams. */
 const isNameLike = (q: string) => q.length > 0 && q.length <= 64 && !/\s/.test(q);
 
+/** Every counted word, ANDed, optionally within one weight; stop words become '' which && ignores. No words: matches nothing. */
+function allOf(words: string[], weight: Weight): SQL {
+  if (words.length === 0) return sql`''::tsquery`;
+  return sql`(${sql.join(
+    words.map((w) => sql`(case when ${counts(w)} then ${wordQuery(w, weight)} else ''::tsquery end)`),
+    sql` && `,
+  )})`;
+}
+
 export async function searchPackages(
   db: Queryable,
   params: { q: string; limit: number; offset: number },
+  bounds: SearchBounds = SEARCH_BOUNDS,
 ): Promise<SearchPage> {
+  const { pool, popularScan } = bounds;
   const terms = searchTerms(params.q);
   const { words } = terms;
-  // Every counted word, ANDed; stop words become '' which && ignores. No words: matches nothing.
-  const allWords = words.length
-    ? sql`(${sql.join(
-        words.map((w) => sql`(case when ${counts(w)} then ${wordQuery(w, '')} else ''::tsquery end)`),
-        sql` && `,
-      )})`
-    : sql`''::tsquery`;
-  const byName = isNameLike(terms.name)
-    ? sql`or (
-          not exists (
-            select 1 from packages f where f.latest_version is not null and f.search_document @@ ${allWords}
-          )
-          and (p.name % ${terms.name} or ${terms.name} <% p.name)
-        )`
-    : sql``;
-  const result = await db.execute<{ total: number; results: SearchHit[] }>(sql`
-    with scored as (
+  const allWords = allOf(words, '');
+  const live = sql`p.latest_version is not null`;
+  const similarName = sql`(p.name % ${terms.name} or ${terms.name} <% p.name)`;
+  // Typo fallback: names similar to the query, only when no package matched the words.
+  const typos = isNameLike(terms.name)
+    ? sql`select p.id from packages p
+          where ${live} and not exists (select 1 from popular) and not exists (select 1 from matches)
+            and ${similarName}
+          order by p.downloads desc, p.name limit ${pool + 1}`
+    : sql`select null::uuid as id where false`;
+  const result = await db.execute<{ total: number; total_is_estimate: boolean; results: SearchHit[] }>(sql`
+    with popular as (
+      select s.id from (
+        select p.id, p.search_document from package_ranks r join packages p on p.id = r.package_id
+        where ${live}
+        order by r.downloads desc, r.name limit ${popularScan}
+      ) s
+      where s.search_document @@ ${allWords}
+      limit ${pool + 1}
+    ),
+    broad as (select count(*) > ${pool} as yes from popular),
+    matches as (
+      select p.id, p.downloads, p.name, p.search_document from packages p
+      where not (select yes from broad) and ${live} and p.search_document @@ ${allWords}
+    ),
+    typos as (${typos}),
+    counted as (
+      select (select yes from broad) as broad, (select count(*) from matches) as matches,
+        (select count(*) from typos) as typos
+    ),
+    candidates as (
+      select id from popular where (select yes from broad)
+      union select id from (select id from matches order by downloads desc, name limit ${pool}) m
+      union select id from (
+        select id from matches where search_document @@ ${allOf(words, 'A')}
+        order by downloads desc, name limit ${pool}
+      ) n
+      union select p.id from packages p
+        where ${live} and (p.name = ${terms.name} or p.canonical_name = ${terms.canonical})
+          and p.search_document @@ ${allWords}
+      union select id from typos
+    ),
+    scored as (
       select p.name, p.latest_version, p.description, p.keywords, p.downloads,
         p.deprecated_at is not null as deprecated,
         case when p.name = ${terms.name} or p.canonical_name = ${terms.canonical} then 1::float8
@@ -103,9 +171,7 @@ export async function searchPackages(
           + 0.30 * ${share(words, 'B')}
           + 0.15 * ${share(words, 'C')}
         )::numeric, 2)::float8 end as score
-      from packages p
-      where p.latest_version is not null
-        and (p.search_document @@ ${allWords} ${byName})
+      from candidates k join packages p on p.id = k.id
     ),
     page as (
       select * from scored
@@ -113,14 +179,26 @@ export async function searchPackages(
       limit ${params.limit} offset ${params.offset}
     )
     select
-      (select count(*) from scored)::int as total,
+      case when not c.broad and c.typos <= ${pool} then c.matches + c.typos
+      else greatest(${pool + 1}, (
+        select round(count(*) filter (
+            where ${live} and (case when c.broad then p.search_document @@ ${allWords} else ${similarName} end)
+          )::float8 / greatest(count(*), 1) * ${counter(sql`'packages'`)})
+        from packages p tablesample system_rows(${ESTIMATE_SAMPLE})
+      )) end::int as total,
+      c.broad or c.typos > ${pool} as total_is_estimate,
       coalesce((
         select json_agg(json_build_object(
           'name', name, 'version', latest_version, 'description', description,
           'keywords', keywords, 'downloads', downloads, 'score', score
         ) order by deprecated, score desc, downloads desc, name)
         from page
-      ), '[]'::json) as results`);
+      ), '[]'::json) as results
+    from counted c`);
   const row = result.rows[0];
-  return { total: Number(row?.total ?? 0), results: row?.results ?? [] };
+  return {
+    total: Number(row?.total ?? 0),
+    totalIsEstimate: Boolean(row?.total_is_estimate),
+    results: row?.results ?? [],
+  };
 }
