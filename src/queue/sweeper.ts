@@ -1,5 +1,6 @@
-// The cron sweeper, every minute. Two jobs, each with its own connection so
-// one failing does not stop the other:
+// The cron sweeper, every minute. Three jobs, each with its own connection so
+// one failing does not stop the others (the third, the counters' folding and
+// trending's ranking, is src/queue/rollups.ts):
 //   - the webhook outbox's safety net: events whose request died between the
 //     database commit and dispatch are dispatched here, and pending deliveries
 //     the queue never received (or lost) are sent to it again; once an hour it
@@ -19,6 +20,7 @@ import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
 import { backfillReadmes } from '../services/readme-backfill';
+import { refreshRollups } from './rollups';
 import { pruneUsedJtis } from '../services/trusted-publishing';
 import { sweepOrphanBlobs } from '../services/uploads';
 
@@ -37,9 +39,13 @@ interface StorageSweepResult {
 /** Dispatch batches are bounded; a backlog drains over several passes within one run. */
 const MAX_PASSES = 10;
 
-/** The scheduled handler: both jobs; the first failure is rethrown once both have run. */
+/** The scheduled handler: every job; the first failure is rethrown once all have run. */
 export async function sweep(env: Env, ctx: object, scheduledTime = Date.now()): Promise<void> {
-  const results = await Promise.allSettled([sweepWebhookOutbox(env, scheduledTime), sweepStorage(env, ctx)]);
+  const results = await Promise.allSettled([
+    sweepWebhookOutbox(env, scheduledTime),
+    sweepStorage(env, ctx),
+    refreshRollups(env),
+  ]);
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 

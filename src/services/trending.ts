@@ -1,5 +1,13 @@
-// Trending packages from the per-day download counts (version_downloads), one
-// statement per call.
+// Trending packages, one statement per call.
+//
+// Ranking a period sums its last 2 x 7 or 2 x 30 days of downloads, which grows
+// with the registry, so requests never do it: the cron ranks both periods
+// (refreshTrending, when the stored ranking is older than
+// TRENDING_REFRESH_SECONDS) from the per-package daily rollup
+// (package_downloads, one row per package and day with downloads) and stores
+// the top TRENDING_SNAPSHOT_SIZE; a request reads one page of that, joined to
+// packages for the current name, version and description. The reply is
+// edge-cached for 5 minutes anyway.
 //
 // trend_score = (current - previous) / sqrt(previous + 1)
 //   current  = downloads in the period (the last 7 or 30 UTC days, today included),
@@ -17,7 +25,10 @@ import type { Queryable } from '../db/client';
 
 import type { TrendingPeriod } from '../schemas/discovery';
 
-const PERIOD_DAYS: Record<Exclude<TrendingPeriod, 'all'>, number> = { week: 7, month: 30 };
+/** The largest `limit` a request may ask for (src/schemas/discovery.ts), so every page is in the snapshot. */
+export const TRENDING_SNAPSHOT_SIZE = 100;
+/** How old a period's ranking may get before the cron ranks it again. */
+export const TRENDING_REFRESH_SECONDS = 300;
 
 export type TrendingPackage = {
   name: string;
@@ -38,41 +49,84 @@ export async function trendingPackages(
 /** The statement, ranked best first; also embedded whole in the home page's statement. */
 export function trendingQuery(params: { period: TrendingPeriod; limit: number }): SQL {
   if (params.period === 'all') {
+    // Walks the downloads ordering of live packages and stops at the page.
     return sql`
-      select name, latest_version as version, description,
-        downloads::float8 as downloads_period, downloads::float8 as trend_score
-      from packages
-      where latest_version is not null and downloads > 0
-      order by downloads desc, name
+      select p.name, p.latest_version as version, p.description,
+        p.downloads::float8 as downloads_period, p.downloads::float8 as trend_score
+      from package_ranks r
+      join packages p on p.id = r.package_id
+      where p.latest_version is not null and p.downloads > 0
+      order by r.downloads desc, r.name
       limit ${params.limit}`;
   }
-  const days = PERIOD_DAYS[params.period];
-  // Summed per version first (index on day), then per package: the join to
-  // versions sees one row per version instead of one per version and day.
+  // The newest ranking of the period; a package yanked since then drops out.
   return sql`
-    with today as (select (now() at time zone 'utc')::date as d),
-    per_version as (
-      select vd.version_id,
-        sum(vd.count) filter (where vd.day > today.d - ${days}::int) as current,
-        sum(vd.count) filter (where vd.day <= today.d - ${days}::int) as previous
-      from today, version_downloads vd
-      where vd.day > today.d - ${2 * days}::int
-      group by vd.version_id
-    ),
-    counts as (
-      select v.package_id, coalesce(sum(pv.current), 0) as current, coalesce(sum(pv.previous), 0) as previous
-      from per_version pv
-      join versions v on v.id = pv.version_id
-      group by v.package_id
-    )
     select p.name, p.latest_version as version, p.description,
-      c.current::float8 as downloads_period,
-      round(((c.current - c.previous) / sqrt(c.previous + 1))::numeric, 3)::float8 as trend_score
-    from counts c
-    join packages p on p.id = c.package_id
-    where c.current > 0 and p.latest_version is not null
-    order by trend_score desc, downloads_period desc, p.name
+      t.downloads_period::float8 as downloads_period, t.trend_score
+    from trending_snapshot t
+    join packages p on p.id = t.package_id
+    where t.period = ${params.period} and p.latest_version is not null
+      and t.computed_at = (select max(computed_at) from trending_snapshot where period = ${params.period})
+    order by t.rank
     limit ${params.limit}`;
+}
+
+/**
+ * Ranks week and month from package_downloads and replaces each period's
+ * stored ranking whose newest generation is older than `maxAgeSeconds`, in one
+ * statement: one pass over the last 60 days' rollup rows serves both periods,
+ * and the new generation is inserted and older ones deleted together. Returns
+ * the periods ranked.
+ */
+export async function refreshTrending(db: Queryable, maxAgeSeconds = TRENDING_REFRESH_SECONDS): Promise<string[]> {
+  const result = await db.execute<{ ranked: string[] }>(sql`
+    with due as (
+      select period, days from (values ('week', 7), ('month', 30)) as p(period, days)
+      where not exists (
+        select 1 from trending_snapshot t
+        where t.period = p.period and t.computed_at > now() - make_interval(secs => ${maxAgeSeconds})
+      )
+    ),
+    today as (select (now() at time zone 'utc')::date as d),
+    sums as (
+      select pd.package_id,
+        coalesce(sum(pd.count) filter (where pd.day > today.d - 7), 0) as week_current,
+        coalesce(sum(pd.count) filter (where pd.day <= today.d - 7 and pd.day > today.d - 14), 0) as week_previous,
+        coalesce(sum(pd.count) filter (where pd.day > today.d - 30), 0) as month_current,
+        coalesce(sum(pd.count) filter (where pd.day <= today.d - 30), 0) as month_previous
+      from today, package_downloads pd
+      where pd.day > today.d - 60 and exists (select 1 from due)
+      group by pd.package_id
+    ),
+    scored as (
+      select due.period, s.package_id, p.name, c.current,
+        round(((c.current - c.previous) / sqrt(c.previous + 1))::numeric, 3)::float8 as trend_score
+      from sums s
+      join packages p on p.id = s.package_id and p.latest_version is not null
+      cross join due
+      cross join lateral (
+        select case when due.period = 'week' then s.week_current else s.month_current end as current,
+          case when due.period = 'week' then s.week_previous else s.month_previous end as previous
+      ) c
+      where c.current > 0
+    ),
+    ranked as (
+      select *, row_number() over (partition by period order by trend_score desc, current desc, name) as rank
+      from scored
+    ),
+    stored as (
+      insert into trending_snapshot (period, rank, package_id, downloads_period, trend_score, computed_at)
+      select period, rank, package_id, current, trend_score, now()
+      from ranked where rank <= ${TRENDING_SNAPSHOT_SIZE}
+      returning 1
+    ),
+    replaced as (
+      delete from trending_snapshot t using due
+      where t.period = due.period and t.computed_at < now()
+      returning 1
+    )
+    select array(select period from due order by period desc) as ranked`);
+  return result.rows[0]?.ranked ?? [];
 }
 
 export const normaliseTrending = (row: TrendingPackage): TrendingPackage => ({

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { refreshTrending } from '../../src/services/trending';
 import { api, expectReply } from '../helpers/api';
 import { callJson } from '../helpers/client';
+import { withDb } from '../helpers/db';
 import { realisticRegistry, type SeededPackage, seedRegistry, seedToken } from '../helpers/seed';
 
 const token = seedToken();
@@ -30,6 +32,8 @@ const expectedScore = (current: number, previous: number) =>
 
 beforeAll(async () => {
   seeded = await seedRegistry(token, realisticRegistry(token));
+  // Week and month are ranked by the cron; rank them now, as its next run would.
+  expect(await withDb((db) => refreshTrending(db, 0))).toEqual(['week', 'month']);
 });
 
 describe('GET /packages/trending', () => {

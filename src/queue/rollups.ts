@@ -1,0 +1,28 @@
+// The cron's upkeep of what reads rely on to stay independent of the
+// registry's size: fold the counters' new deltas into one row per key
+// (src/services/counters.ts) and re-rank trending once its ranking is older
+// than TRENDING_REFRESH_SECONDS (src/services/trending.ts). One statement
+// each, on its own connection; safe to run twice at once.
+import { loadConfig } from '../config';
+import { databaseFor } from '../db/client';
+import { log } from '../lib/log';
+import { compactCounters } from '../services/counters';
+import { refreshTrending } from '../services/trending';
+
+export interface RollupResult {
+  countersFolded: number;
+  trendingRanked: string[];
+}
+
+export async function refreshRollups(env: Env): Promise<RollupResult> {
+  const db = databaseFor(loadConfig(env));
+  try {
+    const countersFolded = await compactCounters(db.query);
+    const trendingRanked = await refreshTrending(db.query);
+    const result = { countersFolded, trendingRanked };
+    if (countersFolded > 0 || trendingRanked.length > 0) log.info('rollups refreshed', { ...result });
+    return result;
+  } finally {
+    await db.close();
+  }
+}
