@@ -20,9 +20,9 @@ import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
 import { backfillReadmes } from '../services/readme-backfill';
-import { refreshRollups } from './rollups';
 import { pruneUsedJtis } from '../services/trusted-publishing';
 import { sweepOrphanBlobs } from '../services/uploads';
+import { refreshRollups } from './rollups';
 
 export interface SweepResult {
   dispatched: number;

@@ -36,7 +36,9 @@ export async function applyCounterDeltas(db: Queryable, deltas: Record<string, n
 
 /** Dependency names of a version row `v` (a JSON object; anything else has none). */
 const dependencyNames = (v: string) =>
-  sql.raw(`jsonb_object_keys(case when jsonb_typeof(${v}.dependencies) = 'object' then ${v}.dependencies else '{}' end)`);
+  sql.raw(
+    `jsonb_object_keys(case when jsonb_typeof(${v}.dependencies) = 'object' then ${v}.dependencies else '{}' end)`,
+  );
 
 /**
  * Brings the counters in line with one package's rows as they are now, in one
