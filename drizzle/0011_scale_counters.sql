@@ -5,13 +5,6 @@ CREATE TABLE "counter_deltas" (
 	"settled" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "package_counts" (
-	"package_id" uuid PRIMARY KEY NOT NULL,
-	"versions" integer NOT NULL,
-	"listed" text[] NOT NULL,
-	"dependencies" text[] NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "package_downloads" (
 	"package_id" uuid NOT NULL,
 	"day" date NOT NULL,
@@ -22,7 +15,8 @@ CREATE TABLE "package_downloads" (
 CREATE TABLE "package_ranks" (
 	"package_id" uuid PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
-	"downloads" bigint NOT NULL
+	"downloads" bigint NOT NULL,
+	"live" boolean NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "trending_snapshot" (
@@ -35,9 +29,12 @@ CREATE TABLE "trending_snapshot" (
 	CONSTRAINT "trending_snapshot_period_computed_at_rank_pk" PRIMARY KEY("period","computed_at","rank")
 );
 --> statement-breakpoint
+DROP INDEX "version_downloads_day_idx";--> statement-breakpoint
+ALTER TABLE "packages" ADD COLUMN "versions_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "packages" ADD COLUMN "latest_dependencies" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "package_downloads" ADD CONSTRAINT "package_downloads_package_id_packages_id_fk" FOREIGN KEY ("package_id") REFERENCES "public"."packages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "package_ranks" ADD CONSTRAINT "package_ranks_package_id_packages_id_fk" FOREIGN KEY ("package_id") REFERENCES "public"."packages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "trending_snapshot" ADD CONSTRAINT "trending_snapshot_package_id_packages_id_fk" FOREIGN KEY ("package_id") REFERENCES "public"."packages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "counter_deltas_key_idx" ON "counter_deltas" USING btree ("key","delta");--> statement-breakpoint
 CREATE INDEX "counter_deltas_unsettled_idx" ON "counter_deltas" USING btree ("key") WHERE not "counter_deltas"."settled";--> statement-breakpoint
-CREATE INDEX "package_ranks_downloads_idx" ON "package_ranks" USING btree ("downloads" DESC NULLS LAST,"name");
+CREATE INDEX "package_ranks_downloads_idx" ON "package_ranks" USING btree ("downloads" DESC NULLS LAST,"name") WHERE "package_ranks"."live";

@@ -1,36 +1,41 @@
 -- tsm_system_rows: search's estimated total for broad queries samples a fixed number of rows.
 CREATE EXTENSION IF NOT EXISTS tsm_system_rows;
 --> statement-breakpoint
--- Recomputes every counter, package_counts and package_ranks from the tables,
--- as syncPackageCounters (src/services/counters.ts) would leave them for each
--- package, plus users and downloads. How the counters start (below), and how a
--- bulk load that bypassed the services (the benchmark's seed, a restore) brings
--- them back. Run it while nothing else writes: rows committed meanwhile may be missed.
+-- Recomputes every counter, packages.versions_count and latest_dependencies,
+-- and package_ranks from the
+-- tables, as the services (src/services/counters.ts) and the cron would have
+-- kept them. How the counters start (below), and how a bulk load that bypassed
+-- the services (the benchmark's seed, a restore) brings them back. Run it while
+-- nothing else writes: rows committed meanwhile may be missed.
 CREATE OR REPLACE FUNCTION raven_rebuild_counters() RETURNS void LANGUAGE sql AS $$
-  DELETE FROM package_counts;
-  INSERT INTO package_counts (package_id, versions, listed, dependencies)
-  SELECT p.id,
-    (SELECT count(*) FROM versions v WHERE v.package_id = p.id),
-    CASE WHEN p.latest_version IS NULL THEN '{}'::text[]
-      ELSE array(SELECT DISTINCT w FROM unnest(p.categories || p.keywords) AS w ORDER BY w) END,
-    array(
-      SELECT DISTINCT d.name FROM versions lv,
-        jsonb_object_keys(CASE WHEN jsonb_typeof(lv.dependencies) = 'object' THEN lv.dependencies ELSE '{}' END) AS d(name)
-      WHERE lv.package_id = p.id AND lv.version = p.latest_version AND d.name <> p.name
-      ORDER BY d.name)
-  FROM packages p;
+  UPDATE packages p SET versions_count = c.n, latest_dependencies = c.deps
+  FROM (
+    SELECT v.package_id, count(*)::int AS n,
+      coalesce(array_agg(DISTINCT d.name ORDER BY d.name) FILTER (WHERE d.name IS NOT NULL), '{}') AS deps
+    FROM versions v
+    JOIN packages o ON o.id = v.package_id
+    LEFT JOIN LATERAL jsonb_object_keys(
+      CASE WHEN v.version = o.latest_version AND jsonb_typeof(v.dependencies) = 'object' THEN v.dependencies ELSE '{}' END
+    ) AS d(name) ON d.name <> o.name
+    GROUP BY v.package_id
+  ) c
+  WHERE c.package_id = p.id;
   DELETE FROM package_ranks;
-  INSERT INTO package_ranks (package_id, name, downloads)
-  SELECT id, name, downloads FROM packages WHERE latest_version IS NOT NULL;
+  INSERT INTO package_ranks (package_id, name, downloads, live)
+  SELECT id, name, downloads, latest_version IS NOT NULL FROM packages;
   DELETE FROM counter_deltas;
   INSERT INTO counter_deltas (key, delta, settled)
   SELECT key, n, true FROM (
-    SELECT 'packages' AS key, count(*) AS n FROM package_counts
-    UNION ALL SELECT 'versions', coalesce(sum(versions), 0) FROM package_counts
+    SELECT 'packages' AS key, count(*) AS n FROM packages
+    UNION ALL SELECT 'versions', count(*) FROM versions
     UNION ALL SELECT 'users', count(*) FROM users
-    UNION ALL SELECT 'downloads', coalesce(sum(downloads), 0) FROM packages
-    UNION ALL SELECT 'category:' || w, count(*) FROM package_counts, unnest(listed) AS w GROUP BY w
-    UNION ALL SELECT 'dependents:' || d, count(*) FROM package_counts, unnest(dependencies) AS d GROUP BY d
+    UNION ALL SELECT 'downloads', coalesce(sum(downloads), 0) FROM package_ranks
+    UNION ALL SELECT 'category:' || w, count(*)
+      FROM packages p, LATERAL (SELECT DISTINCT unnest(p.categories || p.keywords) AS w) words
+      WHERE p.latest_version IS NOT NULL GROUP BY w
+    UNION ALL SELECT 'dependents:' || d, count(*)
+      FROM packages p, unnest(p.latest_dependencies) AS d
+      WHERE p.latest_version IS NOT NULL GROUP BY d
   ) d WHERE n <> 0;
 $$;
 --> statement-breakpoint

@@ -27,6 +27,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** Postgres settings, e.g. log_statement for round-trip counting. */
   postgresSettings?: Record<string, string>;
+  /** Serve /__scheduled so a benchmark can run the cron on demand (wrangler's --test-scheduled). */
+  testScheduled?: boolean;
   /** 'inherit' shows wrangler's output; 'ignore' keeps benchmarks quiet. */
   stdio?: 'inherit' | 'ignore';
   log?: (message: string) => void;
@@ -98,6 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     [
       'dev',
       ...['--ip', '127.0.0.1', '--port', String(options.port), '--persist-to', stateDir],
+      ...(options.testScheduled ? ['--test-scheduled'] : []),
       ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
       '--show-interactive-dev-session=false',
     ],

@@ -99,6 +99,14 @@ export const packages = pgTable(
     latestVersion: text('latest_version'),
     /** Denormalised by the download flush so listings and ranking need no aggregation. */
     downloads: bigint('downloads', { mode: 'number' }).notNull().default(0),
+    /** Every version row, yanked ones included: kept by refreshLatest, read by package stats and the counters. */
+    versionsCount: integer('versions_count').notNull().default(0),
+    /**
+     * The latest version's dependency names (never the package itself), kept by
+     * refreshLatest: what the package adds to `dependents:<name>` counters, so a
+     * change is counted from this row even when the old latest's row is gone.
+     */
+    latestDependencies: text('latest_dependencies').array().notNull().default(sql`'{}'::text[]`),
     deprecationMessage: text('deprecation_message'),
     deprecatedAt: tstz('deprecated_at'),
     /** Set by an owner: only trusted-publishing tokens may publish new versions. */
@@ -244,7 +252,8 @@ export const versionDownloads = pgTable(
     day: date('day', { mode: 'string' }).notNull(),
     count: bigint('count', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.versionId, t.day] }), index('version_downloads_day_idx').on(t.day)],
+  // No index on day: trending ranks from package_downloads, and every other read is per version.
+  (t) => [primaryKey({ columns: [t.versionId, t.day] })],
 );
 
 /**
@@ -267,13 +276,15 @@ export const packageDownloads = pgTable(
 );
 
 /**
- * Live packages (a non-yanked version) in most-downloaded-first order, for
- * trending `all`, category pages and search's popular scan, which walk it and
- * stop at their page. Kept out of `packages` on purpose: an index on
- * packages.downloads would make every download flush a non-HOT update that
- * also rewrites the package's GIN and trigram index entries. This narrow copy
- * is written by syncPackageCounters (publish, yank, unyank, delete) and by the
- * flush, which sets it from the packages row it just updated.
+ * Every package's downloads as last counted, in most-downloaded-first order
+ * among live ones (a non-yanked version), for trending `all`, category pages
+ * and search's popular scan, which walk it and stop at their page. Kept out of
+ * `packages` on purpose: an index on packages.downloads would make every
+ * download flush a non-HOT update that also rewrites the package's GIN and
+ * trigram index entries. Rows come and `live` changes with publish, yank and
+ * unyank (src/services/counters.ts); `downloads` follows packages.downloads
+ * once a minute (settleDownloads, the cron), which also adds the difference to
+ * the registry's `downloads` counter, so the flush itself writes neither.
  */
 export const packageRanks = pgTable(
   'package_ranks',
@@ -283,8 +294,9 @@ export const packageRanks = pgTable(
       .references(() => packages.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     downloads: bigint('downloads', { mode: 'number' }).notNull(),
+    live: boolean('live').notNull(),
   },
-  (t) => [index('package_ranks_downloads_idx').on(t.downloads.desc(), t.name)],
+  (t) => [index('package_ranks_downloads_idx').on(t.downloads.desc(), t.name).where(sql`${t.live}`)],
 );
 
 /**
@@ -292,7 +304,7 @@ export const packageRanks = pgTable(
  * `downloads`, `category:<word>` (live packages listing the word in categories
  * or keywords) and `dependents:<name>` (packages whose latest version depends
  * on it). The code that changes a counted row appends the delta in the same
- * transaction (src/services/counters.ts). Appending instead of updating one row
+ * transaction (src/services/counters.ts); `downloads` is added by the cron. Appending instead of updating one row
  * per counter means concurrent publishes and flushes never wait on a shared
  * row; the cron folds each key's rows into one, so a read sums a few rows.
  */
@@ -310,22 +322,6 @@ export const counterDeltas = pgTable(
     index('counter_deltas_unsettled_idx').on(t.key).where(sql`not ${t.settled}`),
   ],
 );
-
-/**
- * What each package currently adds to the counters, as last written by
- * syncPackageCounters: comparing it with the package's rows now gives the
- * exact deltas of any change (publish, yank, unyank, a version or the package
- * deleted) in one statement. No foreign key: a deleted package's row is what
- * its removal is subtracted from.
- */
-export const packageCounts = pgTable('package_counts', {
-  packageId: uuid('package_id').primaryKey(),
-  versions: integer('versions').notNull(),
-  /** Distinct category and keyword words, empty while no version is live. */
-  listed: text('listed').array().notNull(),
-  /** Distinct dependency names of the latest version (never the package itself). */
-  dependencies: text('dependencies').array().notNull(),
-});
 
 /**
  * Trending week/month as ranked by the cron (src/services/trending.ts): the

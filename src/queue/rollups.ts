@@ -1,15 +1,17 @@
 // The cron's upkeep of what reads rely on to stay independent of the
-// registry's size: fold the counters' new deltas into one row per key
-// (src/services/counters.ts) and re-rank trending once its ranking is older
-// than TRENDING_REFRESH_SECONDS (src/services/trending.ts). One statement
-// each, on its own connection; safe to run twice at once.
+// registry's size: count the downloads flushed since the last run into the
+// `downloads` counter and the downloads ordering, fold the counters' new deltas
+// into one row per key (src/services/counters.ts), and re-rank trending once
+// its ranking is older than TRENDING_REFRESH_SECONDS (src/services/trending.ts).
+// One statement each, on its own connection; safe to run twice at once.
 import { loadConfig } from '../config';
 import { databaseFor } from '../db/client';
 import { log } from '../lib/log';
-import { compactCounters } from '../services/counters';
+import { compactCounters, settleDownloads } from '../services/counters';
 import { refreshTrending } from '../services/trending';
 
 export interface RollupResult {
+  downloadsSettled: number;
   countersFolded: number;
   trendingRanked: string[];
 }
@@ -17,10 +19,12 @@ export interface RollupResult {
 export async function refreshRollups(env: Env): Promise<RollupResult> {
   const db = databaseFor(loadConfig(env));
   try {
+    const downloadsSettled = await settleDownloads(db.query);
     const countersFolded = await compactCounters(db.query);
     const trendingRanked = await refreshTrending(db.query);
-    const result = { countersFolded, trendingRanked };
-    if (countersFolded > 0 || trendingRanked.length > 0) log.info('rollups refreshed', { ...result });
+    const result = { downloadsSettled, countersFolded, trendingRanked };
+    if (downloadsSettled > 0 || countersFolded > 0 || trendingRanked.length > 0)
+      log.info('rollups refreshed', { ...result });
     return result;
   } finally {
     await db.close();

@@ -35,7 +35,7 @@ export async function categoryPackages(
       select p.name, p.latest_version, p.description, p.downloads
       from package_ranks r
       join packages p on p.id = r.package_id
-      where p.latest_version is not null and (p.categories @> ${wanted} or p.keywords @> ${wanted})
+      where r.live and p.latest_version is not null and (p.categories @> ${wanted} or p.keywords @> ${wanted})
       order by r.downloads desc, r.name
       limit ${params.limit} offset ${params.offset}
     )

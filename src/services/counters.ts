@@ -1,20 +1,27 @@
 // The exact counters behind /stats, package stats and category totals, kept as
 // signed deltas in counter_deltas (see src/db/schema.ts) by the code that
-// changes the counted rows, in its own transaction, one statement each:
-//   - publish, yank, unyank (refreshLatest calls syncPackageCounters);
-//   - registration (applyCounterDeltas: users +1);
-//   - the download flush (its statement appends the `downloads` delta).
-// No triggers: they cost every publish far more than one statement does.
+// changes the counted rows, in its own transaction, without triggers (they
+// cost every publish far more):
+//   - publish, yank, unyank: refreshLatest (src/services/packages.ts) already
+//     reads the package before and updates it after; it compares the two
+//     (packageDeltas) and appends the difference in one more statement, a
+//     plain insert (applyCounterDeltas), plus the package's package_ranks row
+//     when it appears or its liveness changes;
+//   - registration: applyCounterDeltas(tx, { users: 1 });
+//   - downloads: the flush writes no counter; the cron's settleDownloads moves
+//     package_ranks.downloads up to packages.downloads for packages downloaded
+//     since yesterday and adds the difference to `downloads` (so `downloads`
+//     is always the sum of package_ranks.downloads, exact as of the last run).
 //
-// Deleting (the owner deletion route, or by hand): in the deleting transaction,
-//   - a version: delete the row, then refreshLatest (which syncs); if the
-//     version's downloads are taken off packages.downloads, also
-//     applyCounterDeltas(tx, { downloads: -n });
-//   - a package: syncPackageCounters(tx, id, { removing: true }) BEFORE the
-//     DELETE (it reads the package's downloads to subtract them);
+// Deleting (an owner deletion route, or by hand), in the deleting transaction:
+//   - versions: delete the rows, then refreshLatest(tx, packageId), which
+//     recounts the package's versions and appends the differences; if the
+//     versions' downloads are taken off packages.downloads, then also
+//     settleDownloads(tx, packageId);
+//   - a package: removePackageCounters(tx, packageId) BEFORE the DELETE;
 //   - a user: applyCounterDeltas(tx, { users: -1 }).
-// A bulk load that bypasses all this (the benchmark's seed, a restore) ends with
-// `select raven_rebuild_counters()` (drizzle/*_counters_rebuild.sql).
+// A bulk load that bypassed all this (a seed, a restore) calls
+// addPackageCounters per package, or `select raven_rebuild_counters()` for all.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 
@@ -22,97 +29,159 @@ import type { Queryable } from '../db/client';
 export const counter = (key: SQL): SQL =>
   sql`(select coalesce(sum(c.delta), 0) from counter_deltas c where c.key = ${key})::float8`;
 
-/** Appends deltas (zeros skipped) in one statement. */
-export async function applyCounterDeltas(db: Queryable, deltas: Record<string, number>): Promise<void> {
-  const rows = Object.entries(deltas).filter(([, delta]) => delta !== 0);
-  if (rows.length === 0) return;
-  await db.execute(sql`
-    insert into counter_deltas (key, delta)
-    values ${sql.join(
-      rows.map(([key, delta]) => sql`(${key}, ${delta})`),
-      sql`, `,
-    )}`);
-}
-
-/** Dependency names of a version row `v` (a JSON object; anything else has none). */
-const dependencyNames = (v: string) =>
-  sql.raw(
-    `jsonb_object_keys(case when jsonb_typeof(${v}.dependencies) = 'object' then ${v}.dependencies else '{}' end)`,
-  );
+/** What one package adds to the counters. */
+export type Counted = {
+  /** Version rows, yanked included; a package with none is not counted. */
+  versions: number;
+  /** Has a non-yanked version: listed in categories, its dependencies count. */
+  live: boolean;
+  categories: string[];
+  keywords: string[];
+  /** The latest version's dependency names (packages.latest_dependencies). */
+  dependencies: string[];
+};
 
 /**
- * Brings the counters in line with one package's rows as they are now, in one
- * statement: what the package adds to them now (row count, version count,
- * category words while live, its latest version's dependencies) minus what it
- * added when last synced (package_counts), appended as deltas; package_counts
- * and package_ranks are updated to match. Idempotent. Call after the package's
- * rows changed, in the same transaction, with the package row locked (publish
- * and yank hold it), so two syncs of one package cannot interleave. With
- * `removing`, the package counts as gone and its downloads are subtracted: call
- * it just before deleting the package.
+ * SQL for the dependency names of version row `v` of package row `p` as a text
+ * array (its `dependencies` object's keys, never the package itself), as
+ * packages.latest_dependencies holds them.
  */
-export async function syncPackageCounters(
+export const dependencyNames = (v: string, p: string): SQL =>
+  sql.raw(`array(
+    select k from jsonb_object_keys(case when jsonb_typeof(${v}.dependencies) = 'object' then ${v}.dependencies else '{}' end) as k
+    where k <> ${p}.name order by k)`);
+
+/** The counter deltas of a package (named `name`) going from `before` to `after`. */
+export function packageDeltas(name: string, before: Counted, after: Counted): Record<string, number> {
+  const deltas: Record<string, number> = {};
+  const add = (key: string, n: number) => {
+    deltas[key] = (deltas[key] ?? 0) + n;
+  };
+  for (const [state, sign] of [
+    [before, -1],
+    [after, 1],
+  ] as const) {
+    if (state.versions > 0) add('packages', sign);
+    add('versions', sign * state.versions);
+    if (state.live) for (const w of new Set([...state.categories, ...state.keywords])) add(`category:${w}`, sign);
+    if (state.live) for (const d of new Set(state.dependencies)) if (d !== name) add(`dependents:${d}`, sign);
+  }
+  return deltas;
+}
+
+/**
+ * Appends the non-zero deltas in one statement; with `rank`, the same statement
+ * adds the package to package_ranks or sets its liveness (a new row starts at
+ * 0 downloads, as counted: settleDownloads brings it up).
+ */
+export async function applyCounterDeltas(
   db: Queryable,
-  packageId: string,
-  options: { removing?: boolean } = {},
+  deltas: Record<string, number>,
+  rank?: { packageId: string; name: string; live: boolean },
 ): Promise<void> {
-  const removing = options.removing ?? false;
+  const rows = Object.entries(deltas).filter(([, delta]) => delta !== 0);
+  if (rows.length === 0 && !rank) return;
+  const appended = rows.length
+    ? sql`insert into counter_deltas (key, delta) values ${sql.join(
+        rows.map(([key, delta]) => sql`(${key}, ${delta})`),
+        sql`, `,
+      )}`
+    : undefined;
+  if (!rank) {
+    await db.execute(appended!);
+    return;
+  }
+  const ranked = sql`insert into package_ranks (package_id, name, downloads, live)
+    values (${rank.packageId}, ${rank.name}, 0, ${rank.live})
+    on conflict (package_id) do update set live = excluded.live`;
+  await db.execute(appended ? sql`with appended as (${appended} returning 1) ${ranked}` : ranked);
+}
+
+/** One package's whole contribution, times `sign`, as (key, n) rows; `p` is the package with `versions` and `downloads` as counted. */
+const contribution = (sign: 1 | -1) => sql`
+  select key, ${sign}::int * sum(n) as n from (
+    select 'packages' as key, 1::bigint as n from p where p.versions > 0
+    union all select 'versions', p.versions from p
+    union all select 'downloads', p.downloads from p
+    union all select 'category:' || w, 1 from p, lateral (select distinct unnest(p.categories || p.keywords) as w) words
+      where p.latest_version is not null
+    union all select 'dependents:' || d, 1 from p, lateral (select distinct unnest(p.deps) as d) deps
+      where p.latest_version is not null
+  ) c
+  group by key
+  having sum(n) <> 0`;
+
+/** Subtracts everything a package adds to the counters: call just before deleting it. */
+export async function removePackageCounters(db: Queryable, packageId: string): Promise<void> {
   await db.execute(sql`
-    with current as (
-      select p.id, p.name, p.downloads, p.latest_version is not null as live,
+    with p as (
+      select p.id, p.name, p.latest_version, p.categories, p.keywords, p.versions_count as versions,
+        p.latest_dependencies as deps, coalesce(r.downloads, 0) as downloads
+      from packages p left join package_ranks r on r.package_id = p.id
+      where p.id = ${packageId}
+    )
+    insert into counter_deltas (key, delta) select key, n from (${contribution(-1)}) d`);
+}
+
+/**
+ * Counts a package written without the services (a seed, a restore): sets its
+ * versions_count, latest_dependencies and package_ranks row from its rows and adds its whole
+ * contribution, downloads included. Only for a package not counted yet.
+ */
+export async function addPackageCounters(db: Queryable, packageId: string): Promise<void> {
+  await db.execute(sql`
+    with p as (
+      select p.id, p.name, p.latest_version, p.categories, p.keywords, p.downloads,
         (select count(*) from versions v where v.package_id = p.id)::int as versions,
-        case when p.latest_version is null then '{}'::text[]
-          else array(select distinct w from unnest(p.categories || p.keywords) as w order by w) end as listed,
-        array(
-          select distinct d.name from versions lv, ${dependencyNames('lv')} as d(name)
-          where lv.package_id = p.id and lv.version = p.latest_version and d.name <> p.name
-          order by d.name
-        ) as dependencies
-      from packages p
-      where p.id = ${packageId} and not ${removing}
+        coalesce((select ${dependencyNames('lv', 'p')} from versions lv
+          where lv.package_id = p.id and lv.version = p.latest_version), '{}') as deps
+      from packages p where p.id = ${packageId}
     ),
-    was as (select * from package_counts where package_id = ${packageId}),
-    deltas as (
-      select key, sum(delta) as delta from (
-        select 'packages' as key, 1::bigint as delta from current
-        union all select 'packages', -1 from was
-        union all select 'versions', versions from current
-        union all select 'versions', -versions from was
-        union all select 'category:' || w, 1 from current, unnest(current.listed) as w
-        union all select 'category:' || w, -1 from was, unnest(was.listed) as w
-        union all select 'dependents:' || d, 1 from current, unnest(current.dependencies) as d
-        union all select 'dependents:' || d, -1 from was, unnest(was.dependencies) as d
-        union all select 'downloads', -p.downloads from packages p where ${removing} and p.id = ${packageId}
-      ) d
-      group by key
-      having sum(delta) <> 0
-    ),
-    appended as (insert into counter_deltas (key, delta) select key, delta from deltas returning 1),
-    stored as (
-      insert into package_counts (package_id, versions, listed, dependencies)
-      select id, versions, listed, dependencies from current
-      on conflict (package_id) do update
-        set versions = excluded.versions, listed = excluded.listed, dependencies = excluded.dependencies
-      returning 1
-    ),
-    unstored as (
-      delete from package_counts where package_id = ${packageId} and not exists (select 1 from current)
+    counted as (
+      update packages set versions_count = p.versions, latest_dependencies = p.deps from p where packages.id = p.id
       returning 1
     ),
     ranked as (
-      insert into package_ranks (package_id, name, downloads)
-      select id, name, downloads from current where live
-      on conflict (package_id) do update set downloads = excluded.downloads
-        where package_ranks.downloads <> excluded.downloads
-      returning 1
-    ),
-    unranked as (
-      delete from package_ranks
-      where package_id = ${packageId} and not exists (select 1 from current where live)
+      insert into package_ranks (package_id, name, downloads, live)
+      select id, name, downloads, latest_version is not null from p
       returning 1
     )
-    select (select count(*) from appended) + (select count(*) from stored) + (select count(*) from unstored)
-      + (select count(*) from ranked) + (select count(*) from unranked) as written`);
+    insert into counter_deltas (key, delta) select key, n from (${contribution(1)}) d`);
+}
+
+/**
+ * The cron's step for downloads: brings package_ranks.downloads up to
+ * packages.downloads for the packages downloaded since yesterday (the flush's
+ * day, from package_downloads), and adds the total difference to the
+ * `downloads` counter, in one statement. Rows are locked as they are read, so
+ * two runs at once cannot add one difference twice. With `packageId`, settles
+ * that package alone (after a deletion lowered its packages.downloads).
+ */
+export async function settleDownloads(db: Queryable, packageId?: string): Promise<number> {
+  const recent = packageId
+    ? sql`select ${packageId}::uuid as package_id`
+    : sql`select distinct package_id from package_downloads where day >= (now() at time zone 'utc')::date - 1`;
+  const result = await db.execute<{ settled: string }>(sql`
+    with recent as (${recent}),
+    changed as (
+      select r.package_id, p.downloads, p.downloads - r.downloads as added
+      from recent x
+      join package_ranks r on r.package_id = x.package_id
+      join packages p on p.id = r.package_id
+      where p.downloads <> r.downloads
+      for update of r
+    ),
+    moved as (
+      update package_ranks r set downloads = c.downloads from changed c where r.package_id = c.package_id
+      returning 1
+    ),
+    counted as (
+      insert into counter_deltas (key, delta)
+      select 'downloads', sum(added) from changed having sum(added) <> 0
+      returning 1
+    )
+    select (select count(*) from moved) as settled, (select count(*) from counted) as appended`);
+  return Number(result.rows[0]?.settled ?? 0);
 }
 
 /** Folds every key with new deltas into one row (the cron's step); returns the rows folded. */

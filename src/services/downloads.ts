@@ -98,29 +98,18 @@ export async function applyFlush(db: Database, flushId: string, rows: PendingCou
         update packages p set downloads = p.downloads + r.n
         from (select package_id, sum(count) as n from resolved group by package_id) r
         where p.id = r.package_id
-        returning p.id, p.downloads
-      ), ranks as (
-        -- The downloads ordering (package_ranks) takes the packages row's new
-        -- total, not an increment: reading per_package's rows makes this run
-        -- after that update (and its row lock), and a stale rank heals here.
-        update package_ranks k set downloads = pp.downloads
-        from per_package pp
-        where k.package_id = pp.id
         returning 1
       ), per_package_day as (
-        -- Trending's rollup (src/services/trending.ts).
+        -- Trending's rollup (src/services/trending.ts); the registry's download
+        -- counter and the downloads ordering follow from it in the cron
+        -- (settleDownloads in src/services/counters.ts), not here.
         insert into package_downloads (package_id, day, count)
         select package_id, day, sum(count) from resolved group by package_id, day
         on conflict (day, package_id) do update set count = package_downloads.count + excluded.count
         returning 1
-      ), registry_total as (
-        -- The registry's download counter (src/services/counters.ts).
-        insert into counter_deltas (key, delta)
-        select 'downloads', sum(count) from resolved having sum(count) > 0
-        returning 1
       )
       select (select count(*) from per_day) + (select count(*) from per_version) + (select count(*) from per_package)
-        + (select count(*) from ranks) + (select count(*) from per_package_day) + (select count(*) from registry_total)`);
+        + (select count(*) from per_package_day)`);
     return true;
   });
 }

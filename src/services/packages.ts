@@ -11,7 +11,7 @@ import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { lockAs } from './access';
 import { writeAudit } from './audit';
-import { syncPackageCounters } from './counters';
+import { applyCounterDeltas, type Counted, dependencyNames, packageDeltas } from './counters';
 import { recordEvent } from './events';
 
 export type PackageRow = {
@@ -113,29 +113,61 @@ export async function findTarball(db: Queryable, name: string, version: string) 
 
 /**
  * Recomputes `latest_version` with semver and mirrors the latest version's
- * metadata onto the package row. Call inside the transaction that changed a
- * version, after lockPackage.
+ * metadata onto the package row; the registry's counters follow (the package
+ * as read first against the package as updated: src/services/counters.ts).
+ * Call inside the transaction that changed a version (publish, yank, unyank, a
+ * deletion), after lockPackage.
  */
 export async function refreshLatest(tx: Tx, packageId: string): Promise<string | null> {
-  const rows = await tx
-    .select({ version: versions.version, yanked: versions.yanked })
-    .from(versions)
-    .where(eq(versions.packageId, packageId));
-  const latest = latestVersion(rows);
-  if (latest === null) {
-    await tx.update(packages).set({ latestVersion: null, updatedAt: sql`now()` }).where(eq(packages.id, packageId));
-  } else {
-    await tx.execute(sql`
-      update packages p set
-        latest_version = v.version, description = v.description, license = v.license,
-        repository = v.repository, homepage = v.homepage, keywords = v.keywords,
-        categories = v.categories, readme = v.readme, readme_html = v.readme_html, updated_at = now()
-      from versions v
-      where p.id = ${packageId} and v.package_id = p.id and v.version = ${latest}`);
-  }
-  // Every caller changed a version (publish, yank, unyank, a deletion): the
-  // registry's counters follow in this transaction.
-  await syncPackageCounters(tx, packageId);
+  const { rows } = await tx.execute<{
+    name: string;
+    latest_version: string | null;
+    categories: string[];
+    keywords: string[];
+    versions_count: number;
+    latest_dependencies: string[];
+    version: string | null;
+    yanked: boolean | null;
+  }>(sql`
+    select p.name, p.latest_version, p.categories, p.keywords, p.versions_count, p.latest_dependencies,
+      v.version, v.yanked
+    from packages p left join versions v on v.package_id = p.id
+    where p.id = ${packageId}`);
+  const [pkg] = rows;
+  if (!pkg) throw new Error('refreshLatest: no such package');
+  const listed = rows.filter((r): r is typeof r & { version: string } => r.version !== null);
+  const latest = latestVersion(listed.map((r) => ({ version: r.version, yanked: Boolean(r.yanked) })));
+  const before: Counted = {
+    versions: pkg.versions_count,
+    live: pkg.latest_version !== null,
+    categories: pkg.categories,
+    keywords: pkg.keywords,
+    dependencies: pkg.latest_dependencies,
+  };
+  const { rows: updated } = await tx.execute<{ categories: string[]; keywords: string[]; dependencies: string[] }>(
+    latest === null
+      ? sql`
+        update packages p set latest_version = null, versions_count = ${listed.length}, latest_dependencies = '{}',
+          updated_at = now()
+        where p.id = ${packageId}
+        returning p.categories, p.keywords, p.latest_dependencies as dependencies`
+      : sql`
+        update packages p set
+          latest_version = v.version, description = v.description, license = v.license,
+          repository = v.repository, homepage = v.homepage, keywords = v.keywords,
+          categories = v.categories, readme = v.readme, readme_html = v.readme_html,
+          versions_count = ${listed.length}, latest_dependencies = ${dependencyNames('v', 'p')}, updated_at = now()
+        from versions v
+        where p.id = ${packageId} and v.package_id = p.id and v.version = ${latest}
+        returning p.categories, p.keywords, p.latest_dependencies as dependencies`,
+  );
+  const after: Counted = { versions: listed.length, live: latest !== null, ...updated[0]! };
+  const appeared = before.versions === 0 && after.versions > 0;
+  await applyCounterDeltas(
+    tx,
+    packageDeltas(pkg.name, before, after),
+    appeared || before.live !== after.live ? { packageId, name: pkg.name, live: after.live } : undefined,
+  );
   return latest;
 }
 

@@ -133,7 +133,7 @@ export async function searchPackages(
     with popular as (
       select s.id from (
         select p.id, p.search_document from package_ranks r join packages p on p.id = r.package_id
-        where ${live}
+        where r.live and ${live}
         order by r.downloads desc, r.name limit ${popularScan}
       ) s
       where s.search_document @@ ${allWords}

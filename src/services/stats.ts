@@ -60,7 +60,7 @@ export async function packageStats(db: Queryable, name: string): Promise<Package
       coalesce(w.last_week, 0)::float8 as last_week,
       coalesce(w.last_month, 0)::float8 as last_month,
       coalesce(w.last_year, 0)::float8 as last_year,
-      coalesce((select k.versions from package_counts k where k.package_id = p.id), 0)::float8 as versions_count,
+      p.versions_count::float8 as versions_count,
       ${counter(sql`'dependents:' || p.name`)} as dependents_count
     from packages p
     left join lateral (

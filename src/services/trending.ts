@@ -55,7 +55,7 @@ export function trendingQuery(params: { period: TrendingPeriod; limit: number })
         p.downloads::float8 as downloads_period, p.downloads::float8 as trend_score
       from package_ranks r
       join packages p on p.id = r.package_id
-      where p.latest_version is not null and p.downloads > 0
+      where r.live and p.latest_version is not null and p.downloads > 0
       order by r.downloads desc, r.name
       limit ${params.limit}`;
   }

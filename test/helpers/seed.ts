@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:test';
 import { createDatabase } from '../../src/db/client';
 import { packageDownloads, packageOwners, packages, users, versionDownloads, versions } from '../../src/db/schema';
-import { applyCounterDeltas, syncPackageCounters } from '../../src/services/counters';
+import { addPackageCounters, applyCounterDeltas } from '../../src/services/counters';
 
 interface SeedVersion {
   version: string;
@@ -291,8 +291,7 @@ export async function seedRegistry(token: string, registry: SeedPackage[]): Prom
         if (perDay.size > 0) {
           await tx.insert(packageDownloads).values([...perDay].map(([day, count]) => ({ packageId, day, count })));
         }
-        await syncPackageCounters(tx, packageId);
-        if (downloads > 0) await applyCounterDeltas(tx, { downloads });
+        await addPackageCounters(tx, packageId);
         seeded.push({ ...p, id: packageId, latestVersion, downloads });
       }
       return seeded;

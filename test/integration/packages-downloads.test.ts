@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/client';
 import type { DownloadCounter } from '../../src/durable-objects/download-counter';
 import { utcDay } from '../../src/lib/etag';
-import { syncPackageCounters } from '../../src/services/counters';
+import { removePackageCounters } from '../../src/services/counters';
 import { applyFlush, COALESCE_MS, downloadCounterFor } from '../../src/services/downloads';
 import { API, call, callJson } from '../helpers/client';
 import { r2KeyFor } from '../helpers/contract';
@@ -104,7 +104,7 @@ describe('GET /packages/:name/:version/download', () => {
     await withDb(async (db) => {
       // As a deletion would: the registry's counters first, then the row.
       const found = await db.execute<{ id: string }>(sql`select id from packages where name = ${name}`);
-      await syncPackageCounters(db, found.rows[0]!.id, { removing: true });
+      await removePackageCounters(db, found.rows[0]!.id);
       await db.execute(sql`delete from packages where name = ${name}`);
     });
     expect((await callJson(`/packages/${name}`)).status).toBe(404);
