@@ -29,7 +29,6 @@ CREATE TABLE "trending_snapshot" (
 	CONSTRAINT "trending_snapshot_period_computed_at_rank_pk" PRIMARY KEY("period","computed_at","rank")
 );
 --> statement-breakpoint
-DROP INDEX "version_downloads_day_idx";--> statement-breakpoint
 ALTER TABLE "packages" ADD COLUMN "versions_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "packages" ADD COLUMN "latest_dependencies" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "package_downloads" ADD CONSTRAINT "package_downloads_package_id_packages_id_fk" FOREIGN KEY ("package_id") REFERENCES "public"."packages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

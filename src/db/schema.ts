@@ -252,16 +252,17 @@ export const versionDownloads = pgTable(
     day: date('day', { mode: 'string' }).notNull(),
     count: bigint('count', { mode: 'number' }).notNull().default(0),
   },
-  // No index on day: trending ranks from package_downloads, and every other read is per version.
-  (t) => [primaryKey({ columns: [t.versionId, t.day] })],
+  // By day: the cron's rollup into package_downloads reads the last two days.
+  (t) => [primaryKey({ columns: [t.versionId, t.day] }), index('version_downloads_day_idx').on(t.day)],
 );
 
 /**
- * Downloads per package per UTC day, the rollup trending is ranked from: the
- * download flush adds to it in the statement that adds to version_downloads,
- * so the cron sums one row per package and day instead of one per version and
- * day, and never joins versions. Keyed by day first: the cron reads a range of
- * recent days.
+ * Downloads per package per UTC day, the rollup trending is ranked from, so
+ * ranking sums one row per package and day instead of one per version and day
+ * and never joins versions. The cron re-sums today and yesterday from
+ * version_downloads each run (rollupRecentDownloads, src/services/counters.ts);
+ * the flush itself is left as it was. Keyed by day first: the cron reads a
+ * range of recent days.
  */
 export const packageDownloads = pgTable(
   'package_downloads',

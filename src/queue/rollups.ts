@@ -1,13 +1,14 @@
 // The cron's upkeep of what reads rely on to stay independent of the
-// registry's size: count the downloads flushed since the last run into the
-// `downloads` counter and the downloads ordering, fold the counters' new deltas
+// registry's size: roll the last two days' downloads up per package, count the
+// downloads flushed since the last run into the `downloads` counter and the
+// downloads ordering, fold the counters' new deltas
 // into one row per key (src/services/counters.ts), and re-rank trending once
 // its ranking is older than TRENDING_REFRESH_SECONDS (src/services/trending.ts).
 // One statement each, on its own connection; safe to run twice at once.
 import { loadConfig } from '../config';
 import { databaseFor } from '../db/client';
 import { log } from '../lib/log';
-import { compactCounters, settleDownloads } from '../services/counters';
+import { compactCounters, rollupRecentDownloads, settleDownloads } from '../services/counters';
 import { refreshTrending } from '../services/trending';
 
 export interface RollupResult {
@@ -19,6 +20,7 @@ export interface RollupResult {
 export async function refreshRollups(env: Env): Promise<RollupResult> {
   const db = databaseFor(loadConfig(env));
   try {
+    await rollupRecentDownloads(db.query);
     const downloadsSettled = await settleDownloads(db.query);
     const countersFolded = await compactCounters(db.query);
     const trendingRanked = await refreshTrending(db.query);

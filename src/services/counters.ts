@@ -8,10 +8,12 @@
 //     plain insert (applyCounterDeltas), plus the package's package_ranks row
 //     when it appears or its liveness changes;
 //   - registration: applyCounterDeltas(tx, { users: 1 });
-//   - downloads: the flush writes no counter; the cron's settleDownloads moves
-//     package_ranks.downloads up to packages.downloads for packages downloaded
-//     since yesterday and adds the difference to `downloads` (so `downloads`
-//     is always the sum of package_ranks.downloads, exact as of the last run).
+//   - downloads: the flush writes no counter; the cron re-sums today's and
+//     yesterday's package_downloads (rollupRecentDownloads), then settleDownloads
+//     moves package_ranks.downloads up to packages.downloads for the packages
+//     downloaded since yesterday and adds the difference to `downloads` (so
+//     `downloads` is always the sum of package_ranks.downloads, exact as of the
+//     last run).
 //
 // Deleting (an owner deletion route, or by hand), in the deleting transaction:
 //   - versions: delete the rows, then refreshLatest(tx, packageId), which
@@ -150,7 +152,30 @@ export async function addPackageCounters(db: Queryable, packageId: string): Prom
 }
 
 /**
- * The cron's step for downloads: brings package_ranks.downloads up to
+ * The cron's first step for downloads: package_downloads for today and
+ * yesterday set to the sum of their version_downloads rows (the flush writes
+ * per version only; a flush is never more than a retry delay late, so older
+ * days are final). Reads the last two days of version_downloads by its day
+ * index; returns the rows changed.
+ */
+export async function rollupRecentDownloads(db: Queryable): Promise<number> {
+  const result = await db.execute<{ changed: string }>(sql`
+    with summed as (
+      insert into package_downloads (package_id, day, count)
+      select v.package_id, vd.day, sum(vd.count)
+      from version_downloads vd join versions v on v.id = vd.version_id
+      where vd.day >= (now() at time zone 'utc')::date - 1
+      group by v.package_id, vd.day
+      on conflict (day, package_id) do update set count = excluded.count
+        where package_downloads.count <> excluded.count
+      returning 1
+    )
+    select count(*) as changed from summed`);
+  return Number(result.rows[0]?.changed ?? 0);
+}
+
+/**
+ * The cron's second step for downloads: brings package_ranks.downloads up to
  * packages.downloads for the packages downloaded since yesterday (the flush's
  * day, from package_downloads), and adds the total difference to the
  * `downloads` counter, in one statement. Rows are locked as they are read, so

@@ -75,6 +75,8 @@ export async function applyFlush(db: Database, flushId: string, rows: PendingCou
       .returning({ id: downloadFlushes.id });
     if (claimed.length === 0) return false;
     if (rows.length === 0) return true;
+    // Trending's daily rollup, the registry's download counter and the
+    // downloads ordering follow in the cron (src/queue/rollups.ts), not here.
     await tx.execute(sql`
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -99,17 +101,8 @@ export async function applyFlush(db: Database, flushId: string, rows: PendingCou
         from (select package_id, sum(count) as n from resolved group by package_id) r
         where p.id = r.package_id
         returning 1
-      ), per_package_day as (
-        -- Trending's rollup (src/services/trending.ts); the registry's download
-        -- counter and the downloads ordering follow from it in the cron
-        -- (settleDownloads in src/services/counters.ts), not here.
-        insert into package_downloads (package_id, day, count)
-        select package_id, day, sum(count) from resolved group by package_id, day
-        on conflict (day, package_id) do update set count = package_downloads.count + excluded.count
-        returning 1
       )
-      select (select count(*) from per_day) + (select count(*) from per_version) + (select count(*) from per_package)
-        + (select count(*) from per_package_day)`);
+      select (select count(*) from per_day) + (select count(*) from per_version) + (select count(*) from per_package)`);
     return true;
   });
 }

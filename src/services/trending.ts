@@ -4,7 +4,8 @@
 // with the registry, so requests never do it: the cron ranks both periods
 // (refreshTrending, when the stored ranking is older than
 // TRENDING_REFRESH_SECONDS) from the per-package daily rollup
-// (package_downloads, one row per package and day with downloads) and stores
+// (package_downloads, one row per package and day with downloads, which the
+// cron brings up to date just before) and stores
 // the top TRENDING_SNAPSHOT_SIZE; a request reads one page of that, joined to
 // packages for the current name, version and description. The reply is
 // edge-cached for 5 minutes anyway.
