@@ -36,4 +36,4 @@ ALTER TABLE "package_ranks" ADD CONSTRAINT "package_ranks_package_id_packages_id
 ALTER TABLE "trending_snapshot" ADD CONSTRAINT "trending_snapshot_package_id_packages_id_fk" FOREIGN KEY ("package_id") REFERENCES "public"."packages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "counter_deltas_key_idx" ON "counter_deltas" USING btree ("key","delta");--> statement-breakpoint
 CREATE INDEX "counter_deltas_unsettled_idx" ON "counter_deltas" USING btree ("key") WHERE not "counter_deltas"."settled";--> statement-breakpoint
-CREATE INDEX "package_ranks_downloads_idx" ON "package_ranks" USING btree ("downloads" DESC NULLS LAST,"name") WHERE "package_ranks"."live";
+CREATE INDEX "package_ranks_downloads_idx" ON "package_ranks" USING btree ("downloads" DESC NULLS FIRST,"name") WHERE "package_ranks"."live";

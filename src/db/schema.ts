@@ -297,7 +297,8 @@ export const packageRanks = pgTable(
     downloads: bigint('downloads', { mode: 'number' }).notNull(),
     live: boolean('live').notNull(),
   },
-  (t) => [index('package_ranks_downloads_idx').on(t.downloads.desc(), t.name).where(sql`${t.live}`)],
+  // NULLS FIRST is what `order by downloads desc` means: an index sorted otherwise is never walked.
+  (t) => [index('package_ranks_downloads_idx').on(t.downloads.desc().nullsFirst(), t.name).where(sql`${t.live}`)],
 );
 
 /**
