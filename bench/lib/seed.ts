@@ -9,6 +9,14 @@ import pg from 'pg';
 
 export const SEED = { packages: 10_000, versionsPerPackage: 5, historyDays: 30 } as const;
 
+/** A README of typical size (~4 KiB of HTML), so the package page renders what a real one does. */
+const README_SECTION = (n: number) =>
+  `<h2 id="user-content-usage-${n}">Usage ${n}</h2><p>Import the module and call it from a component; ` +
+  'options are validated when the app starts, and every error names the field it came from.</p>' +
+  '<pre><code class="language-raven">import { create } from "pkg"\nlet form = create({ name: "signup" })\n</code></pre>' +
+  '<table><thead><tr><th>Option</th><th>Default</th></tr></thead><tbody><tr><td><code>strict</code></td><td>true</td></tr></tbody></table>';
+const README_HTML = Array.from({ length: 6 }, (_, i) => README_SECTION(i + 1)).join('\n');
+
 export async function seedDatabase(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -23,15 +31,16 @@ export async function seedDatabase(databaseUrl: string): Promise<void> {
     const ownerId =
       owner.rows[0]?.id ?? (await client.query(`select id from users where username = 'bench-owner'`)).rows[0].id;
     await client.query(
-      `insert into packages (name, canonical_name, description, keywords, categories, latest_version, downloads, license)
+      `insert into packages (name, canonical_name, description, keywords, categories, latest_version, downloads, license,
+                             readme, readme_html)
        select 'bench-' || w.word || '-' || i, 'bench' || w.word || i,
               'A generated ' || w.word || ' package for RavensOne, number ' || i,
               array[w.word, (array['forms','routing','http','state','testing','i18n','ui','database'])[1 + (i * 7) % 8]],
               array[(array['ui','http','database','testing','utilities','frameworks','tools'])[1 + i % 7]],
-              '1.0.' || ($2::int - 1), 0, 'MIT'
+              '1.0.' || ($2::int - 1), 0, 'MIT', '# README', $3
        from generate_series(1, $1::int) i,
             lateral (select (array['forms','router','fetch','store','test','intl','widget','orm'])[1 + i % 8] as word) w`,
-      [SEED.packages, SEED.versionsPerPackage],
+      [SEED.packages, SEED.versionsPerPackage, README_HTML],
     );
     await client.query(
       `insert into versions (package_id, version, description, license, checksum, size_bytes, r2_key, is_prerelease,
