@@ -11,6 +11,7 @@ import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
 import { edgeCachePolicy } from './middleware/edge-cache';
 import { rateLimit } from './middleware/rate-limit';
+import { readOnlyMode } from './middleware/read-only';
 import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
 import { adminRoutes } from './routes/admin';
@@ -36,6 +37,8 @@ export function createApp() {
   // Outside everything else, so it also sees errors and 429s as rendered.
   app.use('*', edgeCachePolicy);
   app.use('*', surfaceNonErrors);
+  // Before every route, API and website alike: in maintenance, no write starts.
+  app.use('*', readOnlyMode);
   app.route('/health', healthRoutes);
 
   const api = createRouter();

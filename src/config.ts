@@ -100,6 +100,12 @@ const ConfigSchema = z.object({
     .optional()
     .default('false')
     .transform((v) => v === 'true'),
+  /** "true" during database maintenance: every write answers 503 with Retry-After (src/middleware/read-only.ts). */
+  REGISTRY_READ_ONLY: z
+    .enum(['true', 'false'])
+    .optional()
+    .default('false')
+    .transform((v) => v === 'true'),
   /**
    * Comma-separated usernames of the registry's operators (takedowns, suspensions,
    * reserved names). Validated here; src/services/operators.ts re-reads the raw
