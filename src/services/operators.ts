@@ -23,7 +23,7 @@ export function isOperator(raw: string | undefined, username: string): boolean {
 }
 
 /** Action names; other areas (reports, deletion) add theirs here. */
-export type OperatorAction =
+type OperatorAction =
   | 'package.takedown'
   | 'package.restore'
   | 'version.takedown'

@@ -57,7 +57,7 @@ export function releaseByOperator(db: Database, actor: AuthContext, name: string
 }
 
 /** Releases a reservation; false when the name was not reserved (or had expired). */
-export async function releaseName(tx: Queryable, name: string): Promise<boolean> {
+async function releaseName(tx: Queryable, name: string): Promise<boolean> {
   const result = await tx.execute<{ name: string }>(sql`
     delete from reserved_names where name = ${name} and (expires_at is null or expires_at > now()) returning name`);
   return result.rows.length > 0;
