@@ -76,7 +76,14 @@ describe('taking down one version', () => {
     const bad = await publishPackage(owner.token, name, '1.1.0');
     // Warm this data centre's cached copy of the download first.
     expect((await download(name, '1.1.0')).status).toBe(200);
-    expect(await caches.default.match(downloadUrl(name, '1.1.0'))).toBeDefined();
+    const cached = await caches.default.match(downloadUrl(name, '1.1.0'));
+    // Tagged, so the takedown's tag purge reaches the copies in every data centre...
+    expect(cached?.headers.get('cache-tag')).toBe(`pkg:${name},pkg:${name}@1.1.0`);
+    await cached?.body?.cancel();
+    // ...while clients never see the tag.
+    const warm = await download(name, '1.1.0');
+    expect(warm.status).toBe(200);
+    expect(warm.res.headers.get('cache-tag')).toBeNull();
 
     const reason = `Malware ${unique('r')}`;
     const done = await takedown(name, { version: '1.1.0', reason });
@@ -144,12 +151,16 @@ describe('taking down a whole package', () => {
       (await callJson(`/users/${owner.username}`)).body.packages.map((p: { name: string }) => p.name);
     expect(await search()).toContain(name);
     expect(await profile()).toContain(name);
+    expect((await download(name, '1.0.0')).status).toBe(200);
+    expect(await caches.default.match(downloadUrl(name, '1.0.0'))).toBeDefined();
 
     const reason = 'Stolen code: a copy of another project under a new name.';
     const done = await takedown(name, { reason });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ name, version: '', taken_down: true, reason });
     expect(done.purged).toEqual([[`pkg:${name}`]]);
+    // Every version's cached download goes, not only the latest's.
+    expect(await caches.default.match(downloadUrl(name, '1.0.0'))).toBeUndefined();
 
     const info = await callJson(`/packages/${name}`);
     expect(info.status).toBe(451);
