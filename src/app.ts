@@ -11,8 +11,10 @@ import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
 import { edgeCachePolicy } from './middleware/edge-cache';
 import { rateLimit } from './middleware/rate-limit';
+import { readOnlyMode } from './middleware/read-only';
 import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
+import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { deprecationRoutes } from './routes/deprecation';
 import { discoveryRoutes } from './routes/discovery';
@@ -35,6 +37,8 @@ export function createApp() {
   // Outside everything else, so it also sees errors and 429s as rendered.
   app.use('*', edgeCachePolicy);
   app.use('*', surfaceNonErrors);
+  // Before every route, API and website alike: in maintenance, no write starts.
+  app.use('*', readOnlyMode);
   app.route('/health', healthRoutes);
 
   const api = createRouter();
@@ -43,6 +47,7 @@ export function createApp() {
   api.use('*', refuseBadToken);
   api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
+  api.route('/admin', adminRoutes);
   // The invitee's side of package invitations (/users/me/invitations...).
   api.route('/users', invitationRoutes);
   api.route('/users', userRoutes);

@@ -31,6 +31,9 @@ export const users = pgTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: createdAt(),
+    /** Set by an operator (src/services/suspensions.ts): sign-in refused, tokens refused. Null when active. */
+    suspendedAt: tstz('suspended_at'),
+    suspensionReason: text('suspension_reason'),
   },
   (t) => [
     uniqueIndex('users_username_key').on(t.username),
@@ -93,7 +96,8 @@ export const packages = pgTable(
      * Highest non-yanked release (else highest non-yanked pre-release), kept by
      * publish/yank/unyank in the same transaction: semver order is computed in
      * TypeScript once per write instead of in SQL on every read. Null when every
-     * version is yanked.
+     * version is yanked or taken down, or the package is: listings (search,
+     * trending, categories, the home page) only show packages where it is set.
      */
     latestVersion: text('latest_version'),
     /** Denormalised by the download flush so listings and ranking need no aggregation. */
@@ -102,6 +106,12 @@ export const packages = pgTable(
     deprecatedAt: tstz('deprecated_at'),
     /** Set by an owner: only trusted-publishing tokens may publish new versions. */
     requireTrustedPublishing: boolean('require_trusted_publishing').notNull().default(false),
+    /**
+     * Set by an operator's takedown (src/services/takedowns.ts): the package leaves
+     * every listing and its downloads answer 451 with the reason. Null when live.
+     */
+    takenDownAt: tstz('taken_down_at'),
+    takedownReason: text('takedown_reason'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     /**
@@ -159,6 +169,9 @@ export const versions = pgTable(
     publishedAt: tstz('published_at').notNull().defaultNow(),
     yanked: boolean('yanked').notNull().default(false),
     yankedAt: tstz('yanked_at'),
+    /** An operator's takedown of this version alone (see packages.taken_down_at); the blob stays in R2. */
+    takenDownAt: tstz('taken_down_at'),
+    takedownReason: text('takedown_reason'),
   },
   (t) => [
     // Versions are immutable: the constraint, not a prior SELECT, decides a race.
@@ -290,6 +303,53 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('audit_log_package_idx').on(t.packageId, t.createdAt), index('audit_log_actor_idx').on(t.actorId)],
+);
+
+/**
+ * What operators did (takedowns, suspensions, reserved names, ...), who did it
+ * and why. Targets are kept as names, not foreign keys: the record must outlive
+ * the package, version or user it is about. Written in the action's transaction.
+ */
+export const operatorActions = pgTable(
+  'operator_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Kept beside actor_id so the log still names an actor whose account is gone. */
+    actorUsername: text('actor_username').notNull(),
+    action: text('action').notNull(),
+    targetPackage: text('target_package'),
+    targetVersion: text('target_version'),
+    targetUser: text('target_user'),
+    /** A reserved name, or anything else an action names that is not a package or user. */
+    targetName: text('target_name'),
+    reason: text('reason').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('operator_actions_created_idx').on(t.createdAt, t.id)],
+);
+
+/**
+ * Package names nobody may publish, besides the built-in words
+ * (src/lib/package-name.ts): reserved by operators, or for a while after a
+ * package is deleted. Matched on the canonical form, like lookalikes; a row past
+ * its `expires_at` no longer counts (nothing needs to delete it).
+ */
+export const reservedNames = pgTable(
+  'reserved_names',
+  {
+    name: text('name').primaryKey(),
+    canonicalName: text('canonical_name').notNull(),
+    reason: text('reason').notNull().default(''),
+    reservedBy: uuid('reserved_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    /** Null: until released. */
+    expiresAt: tstz('expires_at'),
+  },
+  (t) => [
+    index('reserved_names_canonical_idx').on(t.canonicalName),
+    check('reserved_names_canonical', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
+  ],
 );
 
 /**

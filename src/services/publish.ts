@@ -7,6 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
+import { visiblePackage } from '../db/fragments';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
 import { ApiError, conflict, forbidden } from '../errors';
@@ -20,6 +21,7 @@ import { callerRole, hasRole, lockPackage, notAllowed } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { refreshLatest } from './packages';
+import { refuseReservedName } from './reserved-names';
 import { recordUploadIntent, settleUploadIntent } from './uploads';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
@@ -95,9 +97,10 @@ export async function precheckPublish(
     name: string;
     role: string | null;
     require_trusted: boolean;
+    taken_down: boolean;
     taken: boolean;
   }>(sql`
-    select p.id, p.name, p.require_trusted_publishing as require_trusted,
+    select p.id, p.name, p.require_trusted_publishing as require_trusted, not ${visiblePackage('p')} as taken_down,
       ${callerRole(actor.userId)} as role,
       exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken
     from packages p
@@ -105,10 +108,16 @@ export async function precheckPublish(
   const row = result.rows[0];
   if (!row) {
     if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+    await refuseReservedName(db.query, meta.name);
     return { packageExists: false };
   }
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
-  const refusal = publishRefusal(actor, meta.name, { id: row.id, role: row.role, requireTrusted: row.require_trusted });
+  const refusal = publishRefusal(actor, meta.name, {
+    id: row.id,
+    role: row.role,
+    requireTrusted: row.require_trusted,
+    takenDown: row.taken_down,
+  });
   if (refusal) throw refusal;
   if (row.taken) throw versionExists(meta.name, meta.version);
   return { packageExists: true };
@@ -124,8 +133,12 @@ export async function precheckPublish(
 function publishRefusal(
   actor: AuthContext,
   name: string,
-  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean },
+  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean; takenDown: boolean },
 ): ApiError | null {
+  // First, whoever asks: a CI token of the package's own workflow included.
+  if (pkg.takenDown) {
+    return forbidden(`"${name}" was taken down by the registry operators: no new versions can be published.`);
+  }
   if (actor.tokenKind === 'trusted') {
     return actor.trusted?.packageIds.includes(pkg.id)
       ? null
@@ -187,6 +200,8 @@ export async function publish(
       let created = false;
       if (!pkg) {
         if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+        // Again here: a reservation made since the precheck must hold.
+        await refuseReservedName(tx, meta.name);
         await deps.beforeCreatePackage?.(meta.name);
         [pkg] = await tx
           .insert(packages)
@@ -196,6 +211,7 @@ export async function publish(
             name: packages.name,
             role: sql<'owner'>`'owner'`,
             requireTrusted: packages.requireTrustedPublishing,
+            takenDown: sql<boolean>`false`,
           });
         if (!pkg) throw new Error('package insert returned nothing');
         await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });

@@ -101,6 +101,46 @@ const ROUTES: Record<string, RouteCase> = {
     expect: [401, 401, 401, 200, 200, 200, 200, 200],
     send: (_w, token) => read(api(token).auth.refresh.$post()),
   },
+  // Operator routes: none of these callers is an operator (ADMIN_USERNAMES is empty
+  // here); test/integration/admin-*.test.ts cover operators and their API tokens.
+  'POST /admin/packages/{name}/takedown': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(api(token).admin.packages[':name'].takedown.$post({ param: { name: w.pkg }, json: { reason: 'x' } })),
+  },
+  'POST /admin/packages/{name}/restore': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) => read(api(token).admin.packages[':name'].restore.$post({ param: { name: w.pkg }, json: {} })),
+  },
+  'POST /admin/users/{username}/suspend': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(
+        api(token).admin.users[':username'].suspend.$post({
+          param: { username: w.stranger.username },
+          json: { reason: 'x' },
+        }),
+      ),
+  },
+  'POST /admin/users/{username}/unsuspend': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(api(token).admin.users[':username'].unsuspend.$post({ param: { username: w.stranger.username }, json: {} })),
+  },
+  'PUT /admin/reserved-names/{name}': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (_w, token) =>
+      read(
+        api(token).admin['reserved-names'][':name'].$put({
+          param: { name: packageName('mxr') },
+          json: { reason: 'x' },
+        }),
+      ),
+  },
+  'DELETE /admin/reserved-names/{name}': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) => read(api(token).admin['reserved-names'][':name'].$delete({ param: { name: w.pkg } })),
+  },
   'PUT /packages/{name}/deprecate': {
     scope: 'owners',
     expect: [401, 401, 401, 403, 403, 403, 403, 200],
