@@ -1,4 +1,5 @@
 import { createRouter } from '../router';
+import { deleteRoutes } from './packages-delete';
 import { ownerRoutes } from './packages-owners';
 import { publishRoutes } from './packages-publish';
 import { readRoutes } from './packages-read';
@@ -8,4 +9,8 @@ import { readRoutes } from './packages-read';
  * `/publish`, `/{name}/owners` and `/{name}/audit` are registered before the
  * `/{name}/{version}` routes that would otherwise swallow them.
  */
-export const packageRoutes = createRouter().route('/', publishRoutes).route('/', ownerRoutes).route('/', readRoutes);
+export const packageRoutes = createRouter()
+  .route('/', publishRoutes)
+  .route('/', ownerRoutes)
+  .route('/', deleteRoutes)
+  .route('/', readRoutes);

@@ -40,9 +40,28 @@ export interface DownloadRequest {
   ifNoneMatch: string | undefined;
 }
 
+/** The Cache API key of a download: the origin and the path alone. */
+export const downloadCacheKey = (origin: string, name: string, version: string) =>
+  new Request(`${origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+
+/**
+ * Forgets this data centre's cached copies of deleted versions' tarballs. The
+ * Cache API is per data centre and has no global purge: copies elsewhere stay
+ * until evicted, but each one is served only where it was stored.
+ */
+export async function forgetTarballs(origin: string, name: string, versions: string[]): Promise<void> {
+  await Promise.all(
+    versions.map((v) =>
+      caches.default.delete(downloadCacheKey(origin, name, v)).catch((err: unknown) => {
+        log.error('edge cache delete failed', err);
+      }),
+    ),
+  );
+}
+
 export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Promise<Response> {
   const { name, version, ifNoneMatch } = req;
-  const cacheKey = new Request(`${req.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+  const cacheKey = downloadCacheKey(req.origin, name, version);
   const cache = caches.default;
   // Hono runs the GET handler for HEAD too and drops the body afterwards: a HEAD
   // must not count as a download, fill the cache, or leave a tee'd R2 stream
