@@ -4,6 +4,7 @@
 import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import type { TokenScope } from '../../src/lib/token-rules';
 import { api, expectReply } from '../helpers/api';
 import { BASE, call, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
@@ -32,7 +33,7 @@ async function ownedPackage(prefix: string, versions = ['1.0.0', '1.1.0']) {
   return { owner, name, checksums };
 }
 
-async function sessionlessToken(owner: TestUser, scopes?: string[]) {
+async function sessionlessToken(owner: TestUser, scopes?: TokenScope[]) {
   const { body } = await expectReply(
     api(owner.token).users.me.tokens.$post({ json: { name: 'ci', ...(scopes ? { scopes } : {}) } }),
     201,
@@ -117,7 +118,7 @@ describe('who may delete', () => {
     const asMaintainer = await del(maintainer.token, name, '1.1.0');
     expect(asMaintainer.status).toBe(403);
     expect(asMaintainer.body.message).toContain('Only owners');
-    for (const scopes of [undefined, ['yank'], ['publish', 'yank', 'owners']]) {
+    for (const scopes of [undefined, ['yank'], ['publish', 'yank', 'owners']] as (TokenScope[] | undefined)[]) {
       const refused = await del(await sessionlessToken(owner, scopes), name, '1.1.0');
       expect(refused.status).toBe(403);
       expect(refused.body.message).toContain('session token');
