@@ -13,6 +13,7 @@ import { edgeCachePolicy } from './middleware/edge-cache';
 import { rateLimit } from './middleware/rate-limit';
 import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
+import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { deprecationRoutes } from './routes/deprecation';
 import { discoveryRoutes } from './routes/discovery';
@@ -43,6 +44,7 @@ export function createApp() {
   api.use('*', refuseBadToken);
   api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
+  api.route('/admin', adminRoutes);
   // The invitee's side of package invitations (/users/me/invitations...).
   api.route('/users', invitationRoutes);
   api.route('/users', userRoutes);

@@ -100,6 +100,18 @@ const ConfigSchema = z.object({
     .optional()
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * Comma-separated usernames of the registry's operators (takedowns, suspensions,
+   * reserved names). Validated here; src/services/operators.ts re-reads the raw
+   * binding on every request, so the cached config never hides a change.
+   */
+  ADMIN_USERNAMES: z
+    .string()
+    .optional()
+    .default('')
+    .refine((v) => v.split(',').every((n) => /^\s*([a-z0-9-]{1,32})?\s*$/.test(n)), {
+      error: 'must be comma-separated lowercase usernames',
+    }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

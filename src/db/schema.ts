@@ -293,6 +293,30 @@ export const auditLog = pgTable(
 );
 
 /**
+ * What operators did (takedowns, suspensions, reserved names, ...), who did it
+ * and why. Targets are kept as names, not foreign keys: the record must outlive
+ * the package, version or user it is about. Written in the action's transaction.
+ */
+export const operatorActions = pgTable(
+  'operator_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Kept beside actor_id so the log still names an actor whose account is gone. */
+    actorUsername: text('actor_username').notNull(),
+    action: text('action').notNull(),
+    targetPackage: text('target_package'),
+    targetVersion: text('target_version'),
+    targetUser: text('target_user'),
+    /** A reserved name, or anything else an action names that is not a package or user. */
+    targetName: text('target_name'),
+    reason: text('reason').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('operator_actions_created_idx').on(t.createdAt, t.id)],
+);
+
+/**
  * Webhooks: per-package HTTP targets for package events. The signing secret is
  * stored encrypted (AES-GCM, see src/lib/webhook-crypto.ts), never in clear.
  */

@@ -11,6 +11,7 @@ import { hc } from 'hono/client';
 import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { expect } from 'vitest';
 import { createRouter } from '../../src/router';
+import { adminRoutes } from '../../src/routes/admin';
 import { authRoutes } from '../../src/routes/auth';
 import { deprecationRoutes } from '../../src/routes/deprecation';
 import { discoveryRoutes } from '../../src/routes/discovery';
@@ -31,6 +32,7 @@ import type { ErrorBody } from './contract';
 export const apiRoutes = () =>
   createRouter()
     .route('/auth', authRoutes)
+    .route('/admin', adminRoutes)
     .route('/users', invitationRoutes)
     .route('/users', userRoutes)
     .route('/', discoveryRoutes)
