@@ -20,6 +20,7 @@ import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
+import { adminReportRoutes } from './routes/reports';
 import { indexRoutes } from './routes/resolution-index';
 import { trustedPublisherRoutes, trustedTokenRoutes } from './routes/trusted-publishing';
 import { userRoutes } from './routes/users';
@@ -45,6 +46,7 @@ export function createApp() {
   api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
   api.route('/admin', adminRoutes);
+  api.route('/admin', adminReportRoutes);
   // The invitee's side of package invitations (/users/me/invitations...).
   api.route('/users', invitationRoutes);
   api.route('/users', userRoutes);

@@ -520,4 +520,38 @@ export const deletedVersions = pgTable(
   (t) => [primaryKey({ columns: [t.packageName, t.version] })],
 );
 
+export const REPORT_KINDS = ['malware', 'spam', 'squatting', 'stolen', 'other'] as const;
+
+/**
+ * Reports by signed-in users about a package or one of its versions, for
+ * operators to read and close. The package is kept by name, not a foreign key:
+ * a report must outlive a deletion or takedown of what it is about.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageName: text('package_name').notNull(),
+    version: text('version'),
+    kind: text('kind', { enum: REPORT_KINDS }).notNull(),
+    text: text('text').notNull(),
+    reporterId: uuid('reporter_id').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
+    resolution: text('resolution'),
+    closedBy: uuid('closed_by').references(() => users.id, { onDelete: 'set null' }),
+    closedAt: tstz('closed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The operators' queue: open (or closed) reports, oldest first.
+    index('reports_status_created_idx').on(t.status, t.createdAt),
+    check('reports_kind', sql`${t.kind} in ('malware', 'spam', 'squatting', 'stolen', 'other')`),
+    check('reports_status', sql`${t.status} in ('open', 'closed')`),
+    check('reports_closed', sql`(${t.status} = 'closed') = (${t.closedAt} is not null)`),
+    check('reports_text_length', sql`char_length(${t.text}) between 1 and 5000`),
+  ],
+);
+
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];
