@@ -5,12 +5,14 @@ import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { TokenScope } from '../../src/lib/token-rules';
+import { sweepWebhookOutbox } from '../../src/queue/sweeper';
 import { api, expectReply } from '../helpers/api';
 import { BASE, call, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { addOwner } from '../helpers/owners';
 import { makeTarball, metadataFor, packageName, publishPackage, publishRaw } from '../helpers/packages';
+import { createWebhook, waitFor, waitForRequests } from '../helpers/webhooks';
 
 const del = (token: string | undefined, name: string, version?: string) =>
   callJson(`/packages/${name}/delete`, { method: 'POST', token, json: version === undefined ? {} : { version } });
@@ -254,5 +256,39 @@ describe('deleting a whole package', () => {
     const reused = await publishRaw(stranger.token, metadataFor(name, '1.0.0'), await makeTarball(name, '1.0.0'));
     expect(reused.status).toBe(409);
     expect(reused.body.details).toMatchObject({ deleted: true });
+  });
+});
+
+describe('webhooks', () => {
+  it('sends version.deleted, then package.deleted after the package is gone, and the sweeper forgets the webhook', async () => {
+    const { owner, name } = await ownedPackage('dhook');
+    const hook = await createWebhook(owner.token, name);
+    expect((await del(owner.token, name, '1.1.0')).status).toBe(200);
+    const [first] = await waitForRequests(hook.path, 1);
+    expect(JSON.parse(first!.body)).toMatchObject({
+      event: 'version.deleted',
+      package: name,
+      version: '1.1.0',
+      actor: { username: owner.username },
+      data: { checksum: expect.stringMatching(/^sha256:/) },
+    });
+
+    expect((await del(owner.token, name)).status).toBe(200);
+    const both = await waitForRequests(hook.path, 2);
+    const last = JSON.parse(both[1]!.body);
+    expect(last).toMatchObject({ event: 'package.deleted', package: name, data: { versions: ['1.0.0'] } });
+    expect(last).not.toHaveProperty('version');
+    expect(both[1]!.signature).toBe('ok');
+
+    const settled = () =>
+      withDb(async (db) => {
+        const r = await db.execute<{ pending: number }>(sql`select count(*)::int as pending from webhook_deliveries
+          where webhook_id = ${hook.id} and status = 'pending'`);
+        return r.rows[0]!.pending === 0 ? true : undefined;
+      });
+    await waitFor(settled, 15_000, 'deliveries to finish');
+    await sweepWebhookOutbox(env);
+    const left = await withDb((db) => db.execute(sql`select 1 from webhooks where id = ${hook.id}`));
+    expect(left.rows).toEqual([]);
   });
 });
