@@ -93,7 +93,8 @@ export const packages = pgTable(
      * Highest non-yanked release (else highest non-yanked pre-release), kept by
      * publish/yank/unyank in the same transaction: semver order is computed in
      * TypeScript once per write instead of in SQL on every read. Null when every
-     * version is yanked.
+     * version is yanked or taken down, or the package is: listings (search,
+     * trending, categories, the home page) only show packages where it is set.
      */
     latestVersion: text('latest_version'),
     /** Denormalised by the download flush so listings and ranking need no aggregation. */
@@ -102,6 +103,12 @@ export const packages = pgTable(
     deprecatedAt: tstz('deprecated_at'),
     /** Set by an owner: only trusted-publishing tokens may publish new versions. */
     requireTrustedPublishing: boolean('require_trusted_publishing').notNull().default(false),
+    /**
+     * Set by an operator's takedown (src/services/takedowns.ts): the package leaves
+     * every listing and its downloads answer 451 with the reason. Null when live.
+     */
+    takenDownAt: tstz('taken_down_at'),
+    takedownReason: text('takedown_reason'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     /**
@@ -159,6 +166,9 @@ export const versions = pgTable(
     publishedAt: tstz('published_at').notNull().defaultNow(),
     yanked: boolean('yanked').notNull().default(false),
     yankedAt: tstz('yanked_at'),
+    /** An operator's takedown of this version alone (see packages.taken_down_at); the blob stays in R2. */
+    takenDownAt: tstz('taken_down_at'),
+    takedownReason: text('takedown_reason'),
   },
   (t) => [
     // Versions are immutable: the constraint, not a prior SELECT, decides a race.

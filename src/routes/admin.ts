@@ -1,11 +1,15 @@
 // Operator routes (/admin/...): every one needs an operator's session token
 // (operatorOnly) and records what it did in the operator audit log.
 import { createRoute } from '@hono/zod-openapi';
-import { operatorOnly } from '../middleware/auth';
+import { packageTag, purgeTags, versionTag } from '../lib/edge-cache';
+import { currentUser, operatorOnly } from '../middleware/auth';
 import { createRouter } from '../router';
-import { OperatorAuditReply, PageQuery } from '../schemas/admin';
-import { errorResponses, jsonResponse } from '../schemas/common';
+import { OperatorAuditReply, PageQuery, RestoreBody, TakedownBody, TakedownReply } from '../schemas/admin';
+import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
+import { NameParam } from '../schemas/packages';
 import { listOperatorActions } from '../services/operators';
+import { setTakedown, type TakedownChange } from '../services/takedowns';
+import { forgetCachedTarball } from '../services/tarball-download';
 
 const auditRoute = createRoute({
   method: 'get',
@@ -17,8 +21,55 @@ const auditRoute = createRoute({
   responses: { 200: jsonResponse('Operator actions', OperatorAuditReply), ...errorResponses(401, 403) },
 });
 
-export const adminRoutes = createRouter().openapi(auditRoute, async (c) => {
-  const page = c.req.valid('query');
-  const entries = await listOperatorActions(c.var.db.query, page);
-  return c.json({ entries, limit: page.limit, offset: page.offset }, 200);
+const takedownRoute = createRoute({
+  method: 'post',
+  path: '/packages/{name}/takedown',
+  tags: ['admin'],
+  summary: 'Take down a version, or the whole package (operators only; the blob is kept for a restore)',
+  ...operatorOnly,
+  request: { params: NameParam, body: jsonBody(TakedownBody) },
+  responses: { 200: jsonResponse('Taken down', TakedownReply), ...errorResponses(400, 401, 403, 404) },
 });
+
+const restoreRoute = createRoute({
+  method: 'post',
+  path: '/packages/{name}/restore',
+  tags: ['admin'],
+  summary: 'Undo a takedown of a version or the whole package (operators only)',
+  ...operatorOnly,
+  request: { params: NameParam, body: jsonBody(RestoreBody) },
+  responses: { 200: jsonResponse('Restored', TakedownReply), ...errorResponses(400, 401, 403, 404) },
+});
+
+/**
+ * After the commit: the edge's replies (package, version, index, pages: all
+ * tagged pkg:<name>) and tarball copies (tagged too) everywhere, and this data
+ * centre's Cache API copies of the downloads at once.
+ */
+async function forgetCached(ctx: object, origin: string, change: TakedownChange): Promise<void> {
+  const tags = [packageTag(change.name), ...(change.version ? [versionTag(change.name, change.version)] : [])];
+  await purgeTags(ctx, tags);
+  await Promise.all(change.versions.map((v) => forgetCachedTarball(origin, change.name, v)));
+}
+
+export const adminRoutes = createRouter()
+  .openapi(auditRoute, async (c) => {
+    const page = c.req.valid('query');
+    const entries = await listOperatorActions(c.var.db.query, page);
+    return c.json({ entries, limit: page.limit, offset: page.offset }, 200);
+  })
+  .openapi(takedownRoute, async (c) => {
+    const { name } = c.req.valid('param');
+    const { version, reason } = c.req.valid('json');
+    const change = await setTakedown(c.var.db, currentUser(c), { name, version }, { down: true, reason });
+    await forgetCached(c.executionCtx, new URL(c.req.url).origin, change);
+    const at = change.takenDownAt?.toISOString() ?? '';
+    return c.json({ name, version: version ?? '', taken_down: true, reason, taken_down_at: at }, 200);
+  })
+  .openapi(restoreRoute, async (c) => {
+    const { name } = c.req.valid('param');
+    const { version, reason } = c.req.valid('json');
+    const change = await setTakedown(c.var.db, currentUser(c), { name, version }, { down: false, reason });
+    await forgetCached(c.executionCtx, new URL(c.req.url).origin, change);
+    return c.json({ name, version: version ?? '', taken_down: false, reason: '', taken_down_at: '' }, 200);
+  });

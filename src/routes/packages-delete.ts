@@ -13,7 +13,7 @@ import { DeleteBody, DeletedReply } from '../schemas/deletion';
 import { NameParam } from '../schemas/packages';
 import { deletePackage, deleteVersion, removeBlobs } from '../services/deletion';
 import { enqueueDeliveries } from '../services/events';
-import { forgetTarballs } from '../services/tarball-download';
+import { forgetCachedTarball } from '../services/tarball-download';
 
 const deleteRoute = createRoute({
   method: 'post',
@@ -51,7 +51,12 @@ export const deleteRoutes = createRouter().openapi(deleteRoute, async (c) => {
   // Committed: now what lives outside Postgres.
   const tags = [packageTag(name), ...deleted.versions.map((v) => versionTag(name, v))];
   await purgeTags(c.executionCtx, tags);
-  await forgetTarballs(new URL(c.req.url).origin, name, deleted.versions);
+  const origin = new URL(c.req.url).origin;
+  await Promise.all(
+    deleted.versions.map((v) =>
+      forgetCachedTarball(origin, name, v).catch((err: unknown) => log.error('edge cache delete failed', err)),
+    ),
+  );
   try {
     // A failed send leaves the deliveries pending: the sweeper sends stale ones again.
     if (deleted.deliveryIds.length > 0) await enqueueDeliveries(c.env.WEBHOOK_QUEUE, deleted.deliveryIds);

@@ -1,6 +1,6 @@
 // Package and version pages, tarball downloads, yank and unyank.
 import { createRoute } from '@hono/zod-openapi';
-import { forbidden, notFound } from '../errors';
+import { forbidden, notFound, takenDown } from '../errors';
 import { packageTag, publicReply, purgeTags, versionTag } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
@@ -28,7 +28,7 @@ const packageRoute = createRoute({
   responses: {
     200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', PackageReply),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
-    ...errorResponses(404),
+    ...errorResponses(404, 451),
   },
 });
 
@@ -41,7 +41,7 @@ const versionRoute = createRoute({
   responses: {
     200: jsonResponse('Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)', VersionReply),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
-    ...errorResponses(404),
+    ...errorResponses(404, 451),
   },
 });
 
@@ -58,7 +58,7 @@ const downloadRoute = createRoute({
       content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
     },
     304: { description: 'Not modified (If-None-Match matched the checksum)' },
-    ...errorResponses(400, 404),
+    ...errorResponses(400, 404, 451),
   },
 });
 
@@ -87,6 +87,7 @@ export const readRoutes = createRouter()
     const name = c.req.valid('param').name;
     const row = await findPackage(c.var.db.query, name);
     if (!row) throw notFound(`No package named "${name}".`);
+    if (row.taken_down) throw takenDown(`"${name}"`, row.taken_down);
     const body = JSON.stringify(packageView(row));
     return publicReply(body, [packageTag(name)], c.req.header('if-none-match'));
   })
@@ -94,6 +95,7 @@ export const readRoutes = createRouter()
     const { name, version } = c.req.valid('param');
     const row = await findVersion(c.var.db.query, name, version);
     if (!row) throw notFound(`No version "${version}" of "${name}".`);
+    if (row.taken_down) throw takenDown(`${name} ${version}`, row.taken_down);
     const body = JSON.stringify(versionView(row, c.req.url));
     return publicReply(body, [packageTag(name), versionTag(name, row.version)], c.req.header('if-none-match'));
   })

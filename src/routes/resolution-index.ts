@@ -3,7 +3,7 @@
 // NDJSON. Both are public, edge-cached and revalidated by ETag like the
 // package reply; writes to a package purge its `pkg:<name>` tag.
 import { createRoute, z } from '@hono/zod-openapi';
-import { notFound } from '../errors';
+import { notFound, takenDown } from '../errors';
 import { INDEX_CONFIG_TAG, packageTag, publicReply } from '../lib/edge-cache';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
@@ -41,7 +41,7 @@ const packageRoute = createRoute({
       content: { 'application/x-ndjson': { schema: { type: 'string' } } },
     },
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
-    ...errorResponses(404),
+    ...errorResponses(404, 451),
   },
 });
 
@@ -54,7 +54,9 @@ export const indexRoutes = createRouter()
   .openapi(packageRoute, async (c) => {
     const name = c.req.valid('param').name;
     const rows = await findIndexRows(c.var.db.query, name);
-    if (rows.length === 0) throw notFound(`No package named "${name}".`);
+    const first = rows[0];
+    if (!first) throw notFound(`No package named "${name}".`);
+    if (first.taken_down) throw takenDown(`"${name}"`, first.taken_down);
     return publicReply(toNdjson(indexLines(rows)), [packageTag(name)], c.req.header('if-none-match'), NDJSON);
   });
 

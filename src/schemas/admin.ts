@@ -1,5 +1,7 @@
 // Operator routes (/admin/...): request bodies and replies.
 import { z } from '@hono/zod-openapi';
+import { plainText } from '../lib/text-rules';
+import { isStrictSemver } from '../lib/versions';
 import { Id, Timestamp } from './common';
 
 export const PageQuery = z.object({
@@ -26,3 +28,28 @@ export const OperatorAuditReply = z
     offset: z.number().int(),
   })
   .openapi('OperatorAudit');
+
+const Reason = plainText(z.string().trim().min(1, 'Say why.').max(1000)).openapi({
+  example: 'Malware: exfiltrates environment variables on install.',
+});
+const OptionalVersion = z
+  .string()
+  .refine(isStrictSemver, 'Versions are strict SemVer 2.0.0, e.g. "1.2.3" or "1.0.0-beta.1".')
+  .optional()
+  .openapi({ description: 'Omit to act on the whole package.' });
+
+export const TakedownBody = z.object({ version: OptionalVersion, reason: Reason });
+export const RestoreBody = z.object({
+  version: OptionalVersion,
+  reason: plainText(z.string().trim().max(1000)).optional().default(''),
+});
+
+export const TakedownReply = z
+  .object({
+    name: z.string(),
+    version: z.string().openapi({ description: '"" for the whole package' }),
+    taken_down: z.boolean(),
+    reason: z.string(),
+    taken_down_at: z.string().openapi({ description: '"" once restored' }),
+  })
+  .openapi('Takedown');

@@ -6,8 +6,9 @@
 // once the transaction has committed (see removeBlobs).
 import { sql } from 'drizzle-orm';
 import type { Database, Queryable, Tx } from '../db/client';
+import { visiblePackage, visibleVersion } from '../db/fragments';
 import type { AuthContext } from '../env';
-import { ApiError, conflict, notFound } from '../errors';
+import { ApiError, conflict, forbidden, notFound } from '../errors';
 import { deletionRefusals, NAME_HOLD_DAYS } from '../lib/deletion-policy';
 import { lockAs } from './access';
 import { writeAudit } from './audit';
@@ -24,16 +25,24 @@ export interface Deleted {
 }
 
 type Facts = {
+  taken_down: boolean;
   owners: number;
   downloads_last_week: number;
   dependents: number;
-  versions: { id: string; version: string; published_at: string; r2_key: string; checksum: string }[];
+  versions: {
+    id: string;
+    version: string;
+    published_at: string;
+    r2_key: string;
+    checksum: string;
+    taken_down: boolean;
+  }[];
 };
 
 /** Everything the policy and the deletion need, in one statement (the package row is already locked). */
 async function readFacts(tx: Tx, packageId: string): Promise<Facts> {
   const result = await tx.execute<Facts>(sql`
-    select
+    select not ${visiblePackage('p')} as taken_down,
       (select count(*) from package_owners o where o.package_id = p.id and o.role = 'owner')::int as owners,
       coalesce((
         select sum(vd.count) from version_downloads vd join versions v on v.id = vd.version_id
@@ -43,7 +52,7 @@ async function readFacts(tx: Tx, packageId: string): Promise<Facts> {
         where d.dependencies ? p.name and d.package_id <> p.id and not d.yanked)::int as dependents,
       coalesce((
         select json_agg(json_build_object('id', v.id, 'version', v.version, 'published_at', v.published_at,
-          'r2_key', v.r2_key, 'checksum', v.checksum) order by v.published_at)
+          'r2_key', v.r2_key, 'checksum', v.checksum, 'taken_down', not ${visibleVersion('v')}) order by v.published_at)
         from versions v where v.package_id = p.id
       ), '[]'::json) as versions
     from packages p where p.id = ${packageId}`);
@@ -77,6 +86,16 @@ function enforcePolicy(what: string, facts: Facts, publishedAt: string) {
   );
 }
 
+/**
+ * What operators took down stays with them: its blob is kept as evidence and
+ * for a restore, so its owners cannot delete it (nor free its name).
+ */
+function refuseTakenDown(what: string, takenDown: boolean) {
+  if (takenDown) {
+    throw forbidden(`${what} was taken down by the registry operators; it cannot be deleted by its owners.`);
+  }
+}
+
 /** Tombstones: these numbers can never be published again under this name. */
 async function tombstone(tx: Tx, name: string, actor: AuthContext, rows: Facts['versions']) {
   if (rows.length === 0) return;
@@ -93,6 +112,7 @@ export function deleteVersion(db: Database, actor: AuthContext, name: string, ve
     const facts = await readFacts(tx, pkg.id);
     const target = facts.versions.find((v) => v.version === version);
     if (!target) throw notFound(`${name} has no version "${version}".`);
+    refuseTakenDown(`${name} ${version}`, facts.taken_down || target.taken_down);
     if (facts.versions.length === 1) {
       throw conflict(`${version} is the only version of ${name}: delete the whole package instead.`, {
         name,
@@ -140,6 +160,7 @@ export function deletePackage(
   return db.transaction(async (tx) => {
     const pkg = await lockAs(tx, name, actor, 'owner', 'delete it or its versions');
     const facts = await readFacts(tx, pkg.id);
+    refuseTakenDown(name, facts.taken_down || facts.versions.some((v) => v.taken_down));
     const oldest = facts.versions[0];
     if (oldest) enforcePolicy(name, facts, oldest.published_at);
     const versions = facts.versions.map((v) => v.version);

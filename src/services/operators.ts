@@ -9,7 +9,7 @@ import { operatorActions } from '../db/schema';
 import type { AuthContext } from '../env';
 
 /** The usernames named in ADMIN_USERNAMES (comma-separated; blanks and spaces ignored). */
-export function operatorUsernames(raw: string | undefined): Set<string> {
+function operatorUsernames(raw: string | undefined): Set<string> {
   return new Set(
     (raw ?? '')
       .split(',')

@@ -3,10 +3,10 @@
 // package-level metadata in step with the latest version.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable, Tx } from '../db/client';
-import { iso } from '../db/fragments';
+import { iso, takedownOf, visiblePackage, visibleVersion } from '../db/fragments';
 import { packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
-import { notFound } from '../errors';
+import { notFound, type Takedown } from '../errors';
 import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { lockAs } from './access';
@@ -31,6 +31,8 @@ export type PackageRow = {
   owner: { username: string; user_id: string } | null;
   versions: { version: string; yanked: boolean }[];
   deprecated: { message: string; deprecated_at: string } | null;
+  /** Set when operators took the package down: the routes answer 451 instead of the row. */
+  taken_down: Takedown | null;
 };
 
 /** A package page: package, first owner, every version and both download totals in one statement. */
@@ -48,6 +50,7 @@ export async function findPackage(db: Queryable, name: string): Promise<PackageR
       ${iso('p.created_at')} as created_at, ${iso('p.updated_at')} as updated_at,
       case when p.deprecated_at is not null then json_build_object(
         'message', coalesce(p.deprecation_message, ''), 'deprecated_at', ${iso('p.deprecated_at')}) end as deprecated,
+      ${takedownOf('p')} as taken_down,
       (
         select json_build_object('username', u.username, 'user_id', u.id)
         from package_owners o join users u on u.id = o.user_id
@@ -56,7 +59,7 @@ export async function findPackage(db: Queryable, name: string): Promise<PackageR
       ) as owner,
       coalesce((
         select json_agg(json_build_object('version', v.version, 'yanked', v.yanked))
-        from versions v where v.package_id = p.id
+        from versions v where v.package_id = p.id and ${visibleVersion('v')}
       ), '[]'::json) as versions
     from packages p
     where p.name = ${name}`);
@@ -83,6 +86,8 @@ export type VersionRow = {
   yanked_at: string;
   published_by: string;
   provenance: Provenance | null;
+  /** Set when operators took the version or its package down. */
+  taken_down: Takedown | null;
 };
 
 export async function findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
@@ -92,7 +97,7 @@ export async function findVersion(db: Queryable, name: string, version: string):
       v.keywords, v.categories, v.dependencies, v.dev_dependencies,
       ${iso('v.published_at')} as published_at, v.checksum, v.size_bytes, v.downloads,
       v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at,
-      coalesce(pub.username, '') as published_by, v.provenance
+      coalesce(pub.username, '') as published_by, v.provenance, ${takedownOf('p', 'v')} as taken_down
     from versions v join packages p on p.id = v.package_id
     left join users pub on pub.id = v.published_by
     where p.name = ${name} and v.version = ${version}`);
@@ -102,7 +107,12 @@ export async function findVersion(db: Queryable, name: string, version: string):
 /** What a download needs: one single-statement read on an edge-cache miss. */
 export async function findTarball(db: Queryable, name: string, version: string) {
   const [row] = await db
-    .select({ checksum: versions.checksum, r2Key: versions.r2Key, sizeBytes: versions.sizeBytes })
+    .select({
+      checksum: versions.checksum,
+      r2Key: versions.r2Key,
+      sizeBytes: versions.sizeBytes,
+      takenDown: sql<Takedown | null>`${takedownOf('packages', 'versions')}`,
+    })
     .from(versions)
     .innerJoin(packages, eq(packages.id, versions.packageId))
     .where(and(eq(packages.name, name), eq(versions.version, version)))
@@ -116,11 +126,12 @@ export async function findTarball(db: Queryable, name: string, version: string) 
  * version, after lockPackage.
  */
 export async function refreshLatest(tx: Tx, packageId: string): Promise<string | null> {
-  const rows = await tx
-    .select({ version: versions.version, yanked: versions.yanked })
-    .from(versions)
-    .where(eq(versions.packageId, packageId));
-  const latest = latestVersion(rows);
+  // Hidden versions (taken down, or all of a taken-down package's) count as yanked here.
+  const result = await tx.execute<{ version: string; yanked: boolean }>(sql`
+    select v.version, (v.yanked or not (${visibleVersion('v')} and ${visiblePackage('p')})) as yanked
+    from versions v join packages p on p.id = v.package_id
+    where v.package_id = ${packageId}`);
+  const latest = latestVersion(result.rows);
   if (latest === null) {
     await tx.update(packages).set({ latestVersion: null, updatedAt: sql`now()` }).where(eq(packages.id, packageId));
     return null;

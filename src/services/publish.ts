@@ -7,6 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
+import { visiblePackage } from '../db/fragments';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
 import { ApiError, conflict, forbidden } from '../errors';
@@ -95,10 +96,11 @@ export async function precheckPublish(
     name: string;
     role: string | null;
     require_trusted: boolean;
+    taken_down: boolean;
     taken: boolean;
     deleted: boolean;
   }>(sql`
-    select p.id, p.name, p.require_trusted_publishing as require_trusted,
+    select p.id, p.name, p.require_trusted_publishing as require_trusted, not ${visiblePackage('p')} as taken_down,
       ${callerRole(actor.userId)} as role,
       exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken,
       exists (select 1 from deleted_versions d where d.package_name = p.name and d.version = ${meta.version}) as deleted
@@ -110,7 +112,12 @@ export async function precheckPublish(
     return { packageExists: false };
   }
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
-  const refusal = publishRefusal(actor, meta.name, { id: row.id, role: row.role, requireTrusted: row.require_trusted });
+  const refusal = publishRefusal(actor, meta.name, {
+    id: row.id,
+    role: row.role,
+    requireTrusted: row.require_trusted,
+    takenDown: row.taken_down,
+  });
   if (refusal) throw refusal;
   if (row.taken) throw versionExists(meta.name, meta.version);
   if (row.deleted) throw versionDeleted(meta.name, meta.version);
@@ -127,8 +134,12 @@ export async function precheckPublish(
 function publishRefusal(
   actor: AuthContext,
   name: string,
-  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean },
+  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean; takenDown: boolean },
 ): ApiError | null {
+  // First, whoever asks: a CI token of the package's own workflow included.
+  if (pkg.takenDown) {
+    return forbidden(`"${name}" was taken down by the registry operators: no new versions can be published.`);
+  }
   if (actor.tokenKind === 'trusted') {
     return actor.trusted?.packageIds.includes(pkg.id)
       ? null
@@ -199,6 +210,7 @@ export async function publish(
             name: packages.name,
             role: sql<'owner'>`'owner'`,
             requireTrusted: packages.requireTrustedPublishing,
+            takenDown: sql<boolean>`false`,
           });
         if (!pkg) throw new Error('package insert returned nothing');
         await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });

@@ -4,7 +4,8 @@
 // 304s are not. Parameters are validated by the route before anything here runs,
 // so a malformed name can never become a cache key or a counted download.
 import type { Database } from '../db/client';
-import { notFound } from '../errors';
+import { notFound, takenDown } from '../errors';
+import { packageTag, versionTag } from '../lib/edge-cache';
 import { etagFor, ifNoneMatchHits } from '../lib/etag';
 import { log } from '../lib/log';
 import { countDownload } from './downloads';
@@ -44,21 +45,6 @@ export interface DownloadRequest {
 export const downloadCacheKey = (origin: string, name: string, version: string) =>
   new Request(`${origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
 
-/**
- * Forgets this data centre's cached copies of deleted versions' tarballs. The
- * Cache API is per data centre and has no global purge: copies elsewhere stay
- * until evicted, but each one is served only where it was stored.
- */
-export async function forgetTarballs(origin: string, name: string, versions: string[]): Promise<void> {
-  await Promise.all(
-    versions.map((v) =>
-      caches.default.delete(downloadCacheKey(origin, name, v)).catch((err: unknown) => {
-        log.error('edge cache delete failed', err);
-      }),
-    ),
-  );
-}
-
 export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Promise<Response> {
   const { name, version, ifNoneMatch } = req;
   const cacheKey = downloadCacheKey(req.origin, name, version);
@@ -77,14 +63,19 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
     }
     if (headOnly) {
       await hit.body?.cancel();
-      return new Response(null, { status: 200, headers: new Headers(hit.headers) });
+      const headers = new Headers(hit.headers);
+      headers.delete('Cache-Tag');
+      return new Response(null, { status: 200, headers });
     }
     countDownload(deps.env, deps.ctx, name, version);
-    return new Response(hit.body, { status: 200, headers: new Headers(hit.headers) });
+    const headers = new Headers(hit.headers);
+    headers.delete('Cache-Tag');
+    return new Response(hit.body, { status: 200, headers });
   }
 
   const row = await findTarball(deps.db.query, name, version);
   if (!row) throw notFound(`No version "${version}" of "${name}".`);
+  if (row.takenDown) throw takenDown(`${name} ${version}`, row.takenDown);
   if (ifNoneMatchHits(ifNoneMatch, row.checksum)) return notModified(row.checksum);
   if (headOnly) {
     return new Response(null, { status: 200, headers: tarballHeaders(name, version, row.checksum, row.sizeBytes) });
@@ -95,11 +86,20 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
   const headers = tarballHeaders(name, version, row.checksum, object.size);
   // Two readers of one R2 stream: the client and the cache. Nothing is buffered whole.
   const [forClient, forCache] = object.body.tee();
+  // Tagged like the version's replies, so a takedown's purge (src/lib/edge-cache.ts)
+  // reaches this copy in every data centre, not only the one it ran in.
+  const cached = new Headers(headers);
+  cached.set('Cache-Tag', [packageTag(name), versionTag(name, version)].join(','));
   deps.ctx.waitUntil(
-    cache.put(cacheKey, new Response(forCache, { headers })).catch((err: unknown) => {
+    cache.put(cacheKey, new Response(forCache, { headers: cached })).catch((err: unknown) => {
       log.error('edge cache put failed', err);
     }),
   );
   countDownload(deps.env, deps.ctx, name, version);
   return new Response(forClient.pipeThrough(new FixedLengthStream(object.size)), { status: 200, headers });
+}
+
+/** Drops this data centre's cached copy of a download at once (the tag purge reaches the others). */
+export async function forgetCachedTarball(origin: string, name: string, version: string): Promise<void> {
+  await caches.default.delete(downloadCacheKey(origin, name, version));
 }

@@ -14,7 +14,7 @@ import { findProfile } from '../services/profiles';
 import { searchPackages } from '../services/search';
 import { homePage, packagePage } from '../services/web-pages';
 import { CategoriesPage, CategoryPage } from './pages/categories';
-import { ErrorPage, NotFoundPage } from './pages/errors';
+import { ErrorPage, NotFoundPage, RemovedPage } from './pages/errors';
 import { HomePage } from './pages/home';
 import { PackagePage, TABS, type Tab } from './pages/package';
 import { SearchPage } from './pages/search';
@@ -76,6 +76,17 @@ async function packageHandler(c: Context<AppEnv>, rawName: string, version: stri
   const tab: Tab = (TABS as readonly string[]).includes(tabParam) ? (tabParam as Tab) : 'readme';
   const pkg = await packagePage(c.var.db.query, name, version);
   if (!pkg) throw notFound(`No package named "${name}".`);
+  // Taken down: the page says so and why; no-store, so a restore shows the package again at once.
+  const removed = pkg.taken_down ?? pkg.version?.taken_down;
+  if (removed) {
+    const what = removed.scope === 'package' ? pkg.name : `${pkg.name} ${pkg.version?.version ?? version}`;
+    return sendPage(
+      c,
+      <RemovedPage what={what} reason={removed.reason} when={removed.taken_down_at} />,
+      'no-store',
+      451,
+    );
+  }
   if (!pkg.version) throw notFound(`${name} has no version "${version}".`);
   const tags = packageTags([pkg.name, ...pkg.dependents.map((d) => d.name)]);
   return sendPage(c, <PackagePage pkg={pkg} version={pkg.version} tab={tab} pinned={version !== null} />, { tags });

@@ -101,6 +101,17 @@ const ROUTES: Record<string, RouteCase> = {
     expect: [401, 401, 401, 200, 200, 200, 200, 200],
     send: (_w, token) => read(api(token).auth.refresh.$post()),
   },
+  // Operator routes: none of these callers is an operator (ADMIN_USERNAMES is empty
+  // here); test/integration/admin-*.test.ts cover operators and their API tokens.
+  'POST /admin/packages/{name}/takedown': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(api(token).admin.packages[':name'].takedown.$post({ param: { name: w.pkg }, json: { reason: 'x' } })),
+  },
+  'POST /admin/packages/{name}/restore': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) => read(api(token).admin.packages[':name'].restore.$post({ param: { name: w.pkg }, json: {} })),
+  },
   'PUT /packages/{name}/deprecate': {
     scope: 'owners',
     expect: [401, 401, 401, 403, 403, 403, 403, 200],

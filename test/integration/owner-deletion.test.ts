@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { TokenScope } from '../../src/lib/token-rules';
 import { sweepWebhookOutbox } from '../../src/queue/sweeper';
+import { adminCall, createOperator } from '../helpers/admin';
 import { api, expectReply } from '../helpers/api';
 import { BASE, call, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
@@ -108,6 +109,21 @@ describe('deleting a version', () => {
 });
 
 describe('who may delete', () => {
+  it('nobody deletes what operators took down: its blob is kept for them', async () => {
+    const { owner, name, checksums } = await ownedPackage('dtd');
+    const { operator, operators } = await createOperator();
+    const takedown = (json: Record<string, unknown>) =>
+      adminCall(`/admin/packages/${name}/takedown`, { method: 'POST', token: operator.token, operators, json });
+    expect((await takedown({ version: '1.1.0', reason: 'Malware.' })).status).toBe(200);
+    for (const version of ['1.1.0', undefined]) {
+      const res = await del(owner.token, name, version);
+      expect(res.status).toBe(403);
+      expect(res.body.message).toContain('taken down');
+    }
+    expect(await env.TARBALLS.head(keyOf(checksums['1.1.0']!))).not.toBeNull();
+    expect((await del(owner.token, name, '1.0.0')).status).toBe(200);
+  });
+
   it('owners with a session token only: not maintainers, strangers, anonymous callers or API tokens', async () => {
     const { owner, name } = await ownedPackage('dwho');
     const maintainer = await createUser('dwm');

@@ -61,3 +61,23 @@ export function ForbiddenPage(props: { message?: string }) {
     </Layout>
   );
 }
+
+/** A package or version the registry's operators took down (status 451): what, when and why. */
+export function RemovedPage(props: { what: string; reason: string; when: string }) {
+  return (
+    <Layout title={`${props.what} was removed`} headerSearch={false}>
+      <section class="error-page" aria-labelledby="error-title">
+        <p class="code" aria-hidden="true">
+          451
+        </p>
+        <h1 id="error-title">{props.what} was removed</h1>
+        <p id="removed-reason">
+          The registry's operators took it down on {props.when.slice(0, 10)}. Reason: {props.reason}
+        </p>
+        <p>
+          <a href="/">Back to the home page</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
