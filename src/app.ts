@@ -27,6 +27,7 @@ import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 import { accountRoutes } from './web/account-routes';
 import { docsPage } from './web/docs';
+import { reportPageRoutes } from './web/report-routes';
 import { renderNotFound, webRoutes } from './web/routes';
 import { packageSettingsRoutes } from './web/settings-routes';
 
@@ -82,6 +83,7 @@ export function createApp() {
   // The website: the account half first (its /packages/:name/settings paths
   // must not be read as versions), then every path the API, /health and /docs do not claim.
   app.route('/', accountRoutes);
+  app.route('/', reportPageRoutes);
   app.route('/', packageSettingsRoutes);
   app.route('/', webRoutes);
 
