@@ -31,6 +31,9 @@ export const users = pgTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: createdAt(),
+    /** Set by an operator (src/services/suspensions.ts): sign-in refused, tokens refused. Null when active. */
+    suspendedAt: tstz('suspended_at'),
+    suspensionReason: text('suspension_reason'),
   },
   (t) => [
     uniqueIndex('users_username_key').on(t.username),

@@ -3,11 +3,23 @@
 import { createRoute } from '@hono/zod-openapi';
 import { packageTag, purgeTags, versionTag } from '../lib/edge-cache';
 import { currentUser, operatorOnly } from '../middleware/auth';
+import { noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
-import { OperatorAuditReply, PageQuery, RestoreBody, TakedownBody, TakedownReply } from '../schemas/admin';
+import {
+  OperatorAuditReply,
+  PageQuery,
+  RestoreBody,
+  SuspendBody,
+  SuspensionReply,
+  TakedownBody,
+  TakedownReply,
+  UnsuspendBody,
+  UsernameParam,
+} from '../schemas/admin';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
 import { listOperatorActions } from '../services/operators';
+import { setSuspended } from '../services/suspensions';
 import { setTakedown, type TakedownChange } from '../services/takedowns';
 import { forgetCachedTarball } from '../services/tarball-download';
 
@@ -41,6 +53,29 @@ const restoreRoute = createRoute({
   responses: { 200: jsonResponse('Restored', TakedownReply), ...errorResponses(400, 401, 403, 404) },
 });
 
+const suspendRoute = createRoute({
+  method: 'post',
+  path: '/users/{username}/suspend',
+  tags: ['admin'],
+  summary: 'Suspend a user: sign-in refused, every token and session revoked (their packages stay)',
+  ...operatorOnly,
+  request: { params: UsernameParam, body: jsonBody(SuspendBody) },
+  responses: { 200: jsonResponse('Suspended', SuspensionReply), ...errorResponses(400, 401, 403, 404) },
+});
+
+const unsuspendRoute = createRoute({
+  method: 'post',
+  path: '/users/{username}/unsuspend',
+  tags: ['admin'],
+  summary: 'Lift a suspension: the user can sign in again (revoked tokens stay revoked)',
+  ...operatorOnly,
+  request: { params: UsernameParam, body: jsonBody(UnsuspendBody) },
+  responses: { 200: jsonResponse('Unsuspended', SuspensionReply), ...errorResponses(400, 401, 403, 404) },
+});
+
+/** The limiter remembers this many revoked ids at once; later ones are noted when first presented. */
+const NOTE_REVOKED_MAX = 50;
+
 /**
  * After the commit: the edge's replies (package, version, index, pages: all
  * tagged pkg:<name>) and tarball copies (tagged too) everywhere, and this data
@@ -72,4 +107,28 @@ export const adminRoutes = createRouter()
     const change = await setTakedown(c.var.db, currentUser(c), { name, version }, { down: false, reason });
     await forgetCached(c.executionCtx, new URL(c.req.url).origin, change);
     return c.json({ name, version: version ?? '', taken_down: false, reason: '', taken_down_at: '' }, 200);
+  })
+  .openapi(suspendRoute, async (c) => {
+    const { username } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    const change = await setSuspended(c.var.db, currentUser(c), username, { suspend: true, reason });
+    // Charged to the IP, not the user, from the next request on: no database work for a revoked token.
+    const userId = change.userId;
+    await Promise.all(change.revoked.slice(0, NOTE_REVOKED_MAX).map((t) => noteRevoked(c, userId, t)));
+    return c.json(
+      {
+        username,
+        suspended: true,
+        reason,
+        suspended_at: change.suspendedAt?.toISOString() ?? '',
+        tokens_revoked: change.revoked.length,
+      },
+      200,
+    );
+  })
+  .openapi(unsuspendRoute, async (c) => {
+    const { username } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    await setSuspended(c.var.db, currentUser(c), username, { suspend: false, reason });
+    return c.json({ username, suspended: false, reason: '', suspended_at: '', tokens_revoked: 0 }, 200);
   });

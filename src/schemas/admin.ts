@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { plainText } from '../lib/text-rules';
 import { isStrictSemver } from '../lib/versions';
-import { Id, Timestamp } from './common';
+import { Id, pathParam, Timestamp } from './common';
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -53,3 +53,16 @@ export const TakedownReply = z
     taken_down_at: z.string().openapi({ description: '"" once restored' }),
   })
   .openapi('Takedown');
+
+export const UsernameParam = z.object({ username: pathParam('username', 64) });
+export const SuspendBody = z.object({ reason: Reason });
+export const UnsuspendBody = z.object({ reason: plainText(z.string().trim().max(1000)).optional().default('') });
+export const SuspensionReply = z
+  .object({
+    username: z.string(),
+    suspended: z.boolean(),
+    reason: z.string(),
+    suspended_at: z.string().openapi({ description: '"" when not suspended' }),
+    tokens_revoked: z.number().int(),
+  })
+  .openapi('Suspension');

@@ -112,6 +112,21 @@ const ROUTES: Record<string, RouteCase> = {
     expect: [401, 401, 401, 403, 403, 403, 403, 403],
     send: (w, token) => read(api(token).admin.packages[':name'].restore.$post({ param: { name: w.pkg }, json: {} })),
   },
+  'POST /admin/users/{username}/suspend': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(
+        api(token).admin.users[':username'].suspend.$post({
+          param: { username: w.stranger.username },
+          json: { reason: 'x' },
+        }),
+      ),
+  },
+  'POST /admin/users/{username}/unsuspend': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(api(token).admin.users[':username'].unsuspend.$post({ param: { username: w.stranger.username }, json: {} })),
+  },
   'PUT /packages/{name}/deprecate': {
     scope: 'owners',
     expect: [401, 401, 401, 403, 403, 403, 403, 200],
