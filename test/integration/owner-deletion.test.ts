@@ -109,6 +109,20 @@ describe('deleting a version', () => {
 });
 
 describe('who may delete', () => {
+  it('a suspended owner cannot delete: their tokens stopped working', async () => {
+    const { owner, name } = await ownedPackage('dsus');
+    const { operator, operators } = await createOperator();
+    const suspended = await adminCall(`/admin/users/${owner.username}/suspend`, {
+      method: 'POST',
+      token: operator.token,
+      operators,
+      json: { reason: 'Spam.' },
+    });
+    expect(suspended.status).toBe(200);
+    expect((await del(owner.token, name, '1.1.0')).status).toBe(401);
+    expect((await callJson(`/packages/${name}`)).body.versions).toEqual(['1.0.0', '1.1.0']);
+  });
+
   it('nobody deletes what operators took down: its blob is kept for them', async () => {
     const { owner, name, checksums } = await ownedPackage('dtd');
     const { operator, operators } = await createOperator();

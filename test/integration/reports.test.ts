@@ -70,6 +70,15 @@ describe('filing a report', () => {
     }
   });
 
+  it('refuses a suspended user', async () => {
+    const { name } = await reportedPackage();
+    const user = await createUser('rps');
+    const { operator, operators } = await createOperator();
+    const suspend = { method: 'POST', token: operator.token, operators, json: { reason: 'Abuse.' } };
+    expect((await adminCall(`/admin/users/${user.username}/suspend`, suspend)).status).toBe(200);
+    expect((await file(user.token, name, { kind: 'spam', text: 'x' })).status).toBe(401);
+  });
+
   it('is rate limited per user', async () => {
     const { name } = await reportedPackage();
     const [noisy, other] = [await createUser('rpn'), await createUser('rpq')];
