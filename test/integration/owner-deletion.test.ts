@@ -83,6 +83,18 @@ describe('deleting a version', () => {
     expect(audit.body.entries[1]).toMatchObject({ action: 'version.delete', version: '1.1.0' });
   });
 
+  it("takes the version's downloads out of the package's total", async () => {
+    const { owner, name } = await ownedPackage('dcount');
+    await withDb((db) =>
+      db.execute(sql`
+        with p as (update packages set downloads = 8 where name = ${name} returning id)
+        update versions v set downloads = case v.version when '1.1.0' then 5 else 3 end
+        from p where v.package_id = p.id`),
+    );
+    expect((await del(owner.token, name, '1.1.0')).status).toBe(200);
+    expect((await callJson(`/packages/${name}`)).body.downloads_total).toBe(3);
+  });
+
   it('keeps a blob another version still references', async () => {
     const { owner, name, checksums } = await ownedPackage('dshare');
     const shared = keyOf(checksums['1.0.0']!);
