@@ -9,7 +9,7 @@ import type { Database, Queryable, Tx } from '../db/client';
 import { visiblePackage, visibleVersion } from '../db/fragments';
 import type { AuthContext } from '../env';
 import { ApiError, conflict, forbidden, notFound } from '../errors';
-import { deletionRefusals, NAME_HOLD_DAYS } from '../lib/deletion-policy';
+import { deletionRefusals, FREE_DELETE_HOURS, MAX_WEEKLY_DOWNLOADS, NAME_HOLD_DAYS } from '../lib/deletion-policy';
 import { lockAs } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
@@ -75,8 +75,9 @@ function enforcePolicy(what: string, facts: Facts, publishedAt: string) {
   if (refusals.length === 0) return;
   throw new ApiError(
     'permission_denied',
-    `${what} was published more than 72 hours ago, so it can only be deleted when it has a single owner, ` +
-      `fewer than 300 downloads in the last 7 days and no dependents; but ${refusals.map((r) => r.message).join('; ')}.`,
+    `${what} was published more than ${FREE_DELETE_HOURS} hours ago, so it can only be deleted when it has a single ` +
+      `owner, fewer than ${MAX_WEEKLY_DOWNLOADS} downloads in the last 7 days and no dependents; but ` +
+      `${refusals.map((r) => r.message).join('; ')}.`,
     {
       failed: refusals.map((r) => r.condition),
       owners: Number(facts.owners),

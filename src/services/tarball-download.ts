@@ -42,7 +42,7 @@ export interface DownloadRequest {
 }
 
 /** The Cache API key of a download: the origin and the path alone. */
-export const downloadCacheKey = (origin: string, name: string, version: string) =>
+const downloadCacheKey = (origin: string, name: string, version: string) =>
   new Request(`${origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
 
 export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Promise<Response> {
