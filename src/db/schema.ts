@@ -330,6 +330,29 @@ export const operatorActions = pgTable(
 );
 
 /**
+ * Package names nobody may publish, besides the built-in words
+ * (src/lib/package-name.ts): reserved by operators, or for a while after a
+ * package is deleted. Matched on the canonical form, like lookalikes; a row past
+ * its `expires_at` no longer counts (nothing needs to delete it).
+ */
+export const reservedNames = pgTable(
+  'reserved_names',
+  {
+    name: text('name').primaryKey(),
+    canonicalName: text('canonical_name').notNull(),
+    reason: text('reason').notNull().default(''),
+    reservedBy: uuid('reserved_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    /** Null: until released. */
+    expiresAt: tstz('expires_at'),
+  },
+  (t) => [
+    index('reserved_names_canonical_idx').on(t.canonicalName),
+    check('reserved_names_canonical', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
+  ],
+);
+
+/**
  * Webhooks: per-package HTTP targets for package events. The signing secret is
  * stored encrypted (AES-GCM, see src/lib/webhook-crypto.ts), never in clear.
  */

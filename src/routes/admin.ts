@@ -8,6 +8,11 @@ import { createRouter } from '../router';
 import {
   OperatorAuditReply,
   PageQuery,
+  ReleasedReply,
+  ReserveBody,
+  ReservedNameParam,
+  ReservedNameReply,
+  ReservedNamesReply,
   RestoreBody,
   SuspendBody,
   SuspensionReply,
@@ -19,6 +24,7 @@ import {
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
 import { listOperatorActions } from '../services/operators';
+import { listReservedNames, releaseByOperator, reserveByOperator } from '../services/reserved-names';
 import { setSuspended } from '../services/suspensions';
 import { setTakedown, type TakedownChange } from '../services/takedowns';
 import { forgetCachedTarball } from '../services/tarball-download';
@@ -71,6 +77,36 @@ const unsuspendRoute = createRoute({
   ...operatorOnly,
   request: { params: UsernameParam, body: jsonBody(UnsuspendBody) },
   responses: { 200: jsonResponse('Unsuspended', SuspensionReply), ...errorResponses(400, 401, 403, 404) },
+});
+
+const reservedListRoute = createRoute({
+  method: 'get',
+  path: '/reserved-names',
+  tags: ['admin'],
+  summary: 'Names reserved by operators or by recent deletions, newest first (operators only)',
+  ...operatorOnly,
+  request: { query: PageQuery },
+  responses: { 200: jsonResponse('Reserved names', ReservedNamesReply), ...errorResponses(401, 403) },
+});
+
+const reserveRoute = createRoute({
+  method: 'put',
+  path: '/reserved-names/{name}',
+  tags: ['admin'],
+  summary: 'Reserve a package name: nobody can publish a new package with it or a lookalike of it',
+  ...operatorOnly,
+  request: { params: ReservedNameParam, body: jsonBody(ReserveBody) },
+  responses: { 200: jsonResponse('Reserved', ReservedNameReply), ...errorResponses(400, 401, 403) },
+});
+
+const releaseRoute = createRoute({
+  method: 'delete',
+  path: '/reserved-names/{name}',
+  tags: ['admin'],
+  summary: 'Release a reserved name (the built-in reserved words stay)',
+  ...operatorOnly,
+  request: { params: ReservedNameParam },
+  responses: { 200: jsonResponse('Released', ReleasedReply), ...errorResponses(401, 403, 404) },
 });
 
 /** The limiter remembers this many revoked ids at once; later ones are noted when first presented. */
@@ -131,4 +167,32 @@ export const adminRoutes = createRouter()
     const { reason } = c.req.valid('json');
     await setSuspended(c.var.db, currentUser(c), username, { suspend: false, reason });
     return c.json({ username, suspended: false, reason: '', suspended_at: '', tokens_revoked: 0 }, 200);
+  })
+  .openapi(reservedListRoute, async (c) => {
+    const page = c.req.valid('query');
+    const reserved = await listReservedNames(c.var.db.query, page);
+    return c.json({ reserved_names: reserved, limit: page.limit, offset: page.offset }, 200);
+  })
+  .openapi(reserveRoute, async (c) => {
+    const auth = currentUser(c);
+    const { name } = c.req.valid('param');
+    const { reason, expires_at } = c.req.valid('json');
+    const expiresAt = expires_at === undefined ? null : new Date(expires_at);
+    const made = await reserveByOperator(c.var.db, auth, name, reason, expiresAt);
+    return c.json(
+      {
+        name,
+        reason,
+        reserved_by: auth.username,
+        created_at: made.createdAt.toISOString(),
+        expires_at: made.expiresAt?.toISOString() ?? '',
+      },
+      200,
+    );
+  })
+  .openapi(releaseRoute, async (c) => {
+    const auth = currentUser(c);
+    const { name } = c.req.valid('param');
+    await releaseByOperator(c.var.db, auth, name);
+    return c.json({ name, released: true as const }, 200);
   });

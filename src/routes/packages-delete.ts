@@ -1,7 +1,6 @@
 // Deletion by owners: POST /packages/:name/delete. `DELETE /packages/:name/:version`
 // stays the yank the CLI knows; deleting is a separate, deliberate request.
 import { createRoute } from '@hono/zod-openapi';
-import type { Tx } from '../db/client';
 import { forbidden } from '../errors';
 import { packageTag, purgeTags, versionTag } from '../lib/edge-cache';
 import { log } from '../lib/log';
@@ -45,7 +44,7 @@ export const deleteRoutes = createRouter().openapi(deleteRoute, async (c) => {
   }
   const deleted =
     version === undefined
-      ? await deletePackage(c.var.db, auth, name, holdName)
+      ? await deletePackage(c.var.db, auth, name)
       : await deleteVersion(c.var.db, auth, name, version);
 
   // Committed: now what lives outside Postgres.
@@ -67,6 +66,3 @@ export const deleteRoutes = createRouter().openapi(deleteRoute, async (c) => {
   }
   return c.json({ name, ...(version === undefined ? {} : { version }), deleted: true as const }, 200);
 });
-
-// TODO(wip/ops): replace with the reserved-names service once merged.
-async function holdName(_tx: Tx, _name: string, _expiresAt: Date): Promise<void> {}

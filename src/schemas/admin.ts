@@ -1,5 +1,6 @@
 // Operator routes (/admin/...): request bodies and replies.
 import { z } from '@hono/zod-openapi';
+import { hasPackageNameFormat } from '../lib/package-name';
 import { plainText } from '../lib/text-rules';
 import { isStrictSemver } from '../lib/versions';
 import { Id, pathParam, Timestamp } from './common';
@@ -66,3 +67,29 @@ export const SuspensionReply = z
     tokens_revoked: z.number().int(),
   })
   .openapi('Suspension');
+
+export const ReservedNameParam = z.object({
+  name: pathParam('name', 128, 'raven-core').refine(
+    hasPackageNameFormat,
+    'Package names are lowercase letters, digits and single "-", starting with a letter.',
+  ),
+});
+export const ReserveBody = z.object({
+  reason: Reason,
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'Omit to reserve until released.', example: '2027-01-01T00:00:00.000Z' }),
+});
+const ReservedName = z.object({
+  name: z.string(),
+  reason: z.string(),
+  reserved_by: z.string(),
+  created_at: Timestamp,
+  expires_at: z.string().openapi({ description: '"" when reserved until released' }),
+});
+export const ReservedNameReply = ReservedName.openapi('ReservedName');
+export const ReservedNamesReply = z
+  .object({ reserved_names: z.array(ReservedName), limit: z.number().int(), offset: z.number().int() })
+  .openapi('ReservedNames');
+export const ReleasedReply = z.object({ name: z.string(), released: z.literal(true) }).openapi('ReleasedName');

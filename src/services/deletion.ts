@@ -14,6 +14,7 @@ import { lockAs } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { refreshLatest } from './packages';
+import { reserveName } from './reserved-names';
 
 export interface Deleted {
   /** The versions deleted (one, or every version of the package). */
@@ -152,12 +153,7 @@ export function deleteVersion(db: Database, actor: AuthContext, name: string, ve
  * event of the package not yet dispatched get their deliveries here, and the
  * webhooks' package_id becomes null instead of cascading them away.
  */
-export function deletePackage(
-  db: Database,
-  actor: AuthContext,
-  name: string,
-  holdName: (tx: Tx, name: string, expiresAt: Date) => Promise<void>,
-): Promise<Deleted> {
+export function deletePackage(db: Database, actor: AuthContext, name: string): Promise<Deleted> {
   return db.transaction(async (tx) => {
     const pkg = await lockAs(tx, name, actor, 'owner', 'delete it or its versions');
     const facts = await readFacts(tx, pkg.id);
@@ -232,4 +228,16 @@ export async function removeBlobs(db: Database, bucket: R2Bucket, r2Keys: string
 async function unreferenced(db: Queryable, key: string): Promise<boolean> {
   const result = await db.execute(sql`select 1 from versions where r2_key = ${key} limit 1`);
   return result.rows.length === 0;
+}
+
+/**
+ * Holds a deleted package's name until `expiresAt` (src/services/reserved-names.ts),
+ * unless a reservation already holds it as long or longer: an operator's
+ * lasting reservation of the name must not be shortened to the deletion's 7 days.
+ */
+async function holdName(tx: Tx, name: string, expiresAt: Date): Promise<void> {
+  const held = await tx.execute(sql`
+    select 1 from reserved_names where name = ${name} and (expires_at is null or expires_at >= ${expiresAt.toISOString()})`);
+  if (held.rows.length > 0) return;
+  await reserveName(tx, name, `Deleted by its owners; free again after ${expiresAt.toISOString()}.`, expiresAt);
 }

@@ -21,6 +21,7 @@ import { callerRole, hasRole, lockPackage, notAllowed } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { refreshLatest } from './packages';
+import { refuseReservedName } from './reserved-names';
 import { recordUploadIntent, settleUploadIntent } from './uploads';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
@@ -109,6 +110,7 @@ export async function precheckPublish(
   const row = result.rows[0];
   if (!row) {
     if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+    await refuseReservedName(db.query, meta.name);
     return { packageExists: false };
   }
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
@@ -201,6 +203,8 @@ export async function publish(
       let created = false;
       if (!pkg) {
         if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+        // Again here: a reservation made since the precheck must hold.
+        await refuseReservedName(tx, meta.name);
         await deps.beforeCreatePackage?.(meta.name);
         [pkg] = await tx
           .insert(packages)

@@ -127,6 +127,20 @@ const ROUTES: Record<string, RouteCase> = {
     send: (w, token) =>
       read(api(token).admin.users[':username'].unsuspend.$post({ param: { username: w.stranger.username }, json: {} })),
   },
+  'PUT /admin/reserved-names/{name}': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (_w, token) =>
+      read(
+        api(token).admin['reserved-names'][':name'].$put({
+          param: { name: packageName('mxr') },
+          json: { reason: 'x' },
+        }),
+      ),
+  },
+  'DELETE /admin/reserved-names/{name}': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) => read(api(token).admin['reserved-names'][':name'].$delete({ param: { name: w.pkg } })),
+  },
   'PUT /packages/{name}/deprecate': {
     scope: 'owners',
     expect: [401, 401, 401, 403, 403, 403, 403, 200],

@@ -289,7 +289,13 @@ describe('deleting a whole package', () => {
     // Reserved for 7 days, to everyone including the former owner.
     const stranger = await createUser('dpnew');
     const early = await publishRaw(stranger.token, metadataFor(name, '2.0.0'), await makeTarball(name, '2.0.0'));
-    expect(early.status, JSON.stringify(early.body)).not.toBe(201);
+    expect(early.status, JSON.stringify(early.body)).toBe(403);
+    expect(early.body.message).toContain('reserved');
+    const held = await withDb((db) =>
+      db.execute<{ days: number }>(sql`select extract(epoch from expires_at - now()) / 86400 as days
+        from reserved_names where name = ${name}`),
+    );
+    expect(Number(held.rows[0]!.days)).toBeCloseTo(7, 1);
     await withDb((db) =>
       db.execute(sql`update reserved_names set expires_at = now() - interval '1 second' where name = ${name}`),
     );
@@ -333,4 +339,23 @@ describe('webhooks', () => {
     const left = await withDb((db) => db.execute(sql`select 1 from webhooks where id = ${hook.id}`));
     expect(left.rows).toEqual([]);
   });
+});
+
+it("never shortens an operator's lasting reservation of the name to the deletion's 7 days", async () => {
+  const { owner, name } = await ownedPackage('dres', ['1.0.0']);
+  const { operator, operators } = await createOperator();
+  const reserved = await adminCall(`/admin/reserved-names/${name}`, {
+    method: 'PUT',
+    token: operator.token,
+    operators,
+    json: { reason: 'Trademark.' },
+  });
+  expect(reserved.status).toBe(200);
+  expect((await del(owner.token, name)).status).toBe(200);
+  const row = await withDb((db) =>
+    db.execute<{ reason: string; expires_at: string | null }>(
+      sql`select reason, expires_at from reserved_names where name = ${name}`,
+    ),
+  );
+  expect(row.rows).toEqual([{ reason: 'Trademark.', expires_at: null }]);
 });
