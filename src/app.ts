@@ -21,12 +21,14 @@ import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
+import { adminReportRoutes } from './routes/reports';
 import { indexRoutes } from './routes/resolution-index';
 import { trustedPublisherRoutes, trustedTokenRoutes } from './routes/trusted-publishing';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 import { accountRoutes } from './web/account-routes';
 import { docsPage } from './web/docs';
+import { reportPageRoutes } from './web/report-routes';
 import { renderNotFound, webRoutes } from './web/routes';
 import { packageSettingsRoutes } from './web/settings-routes';
 
@@ -48,6 +50,7 @@ export function createApp() {
   api.use('*', limitJsonBodies);
   api.route('/auth', authRoutes);
   api.route('/admin', adminRoutes);
+  api.route('/admin', adminReportRoutes);
   // The invitee's side of package invitations (/users/me/invitations...).
   api.route('/users', invitationRoutes);
   api.route('/users', userRoutes);
@@ -83,6 +86,7 @@ export function createApp() {
   // The website: the account half first (its /packages/:name/settings paths
   // must not be read as versions), then every path the API, /health and /docs do not claim.
   app.route('/', accountRoutes);
+  app.route('/', reportPageRoutes);
   app.route('/', packageSettingsRoutes);
   app.route('/', webRoutes);
 

@@ -53,6 +53,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SEARCH_PER_HOUR: positiveInt(100),
   RATE_LIMIT_LOGIN_PER_HOUR: positiveInt(10),
   RATE_LIMIT_NEW_PACKAGES_PER_HOUR: positiveInt(10),
+  /** Package reports one user may file per hour. */
+  RATE_LIMIT_REPORTS_PER_HOUR: positiveInt(10),
   // Webhooks. "true" only on the local stack and in tests: loopback targets (http too) are allowed.
   WEBHOOKS_ALLOW_LOCAL: z
     .enum(['true', 'false'])

@@ -360,9 +360,11 @@ export const webhooks = pgTable(
   'webhooks',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    /**
+     * Null once the package is deleted: the webhook outlives it only until its
+     * `package.deleted` delivery is final (the sweeper then deletes it).
+     */
+    packageId: uuid('package_id').references(() => packages.id, { onDelete: 'set null' }),
     url: text('url').notNull(),
     events: text('events').array().notNull(),
     /** `v1.<iv>.<ciphertext>` (base64url), sealed with the webhook id as associated data. */
@@ -374,10 +376,12 @@ export const webhooks = pgTable(
   },
   (t) => [
     uniqueIndex('webhooks_package_url_key').on(t.packageId, t.url),
+    // The sweeper's look for webhooks of deleted packages.
+    index('webhooks_orphaned_idx').on(t.id).where(sql`${t.packageId} is null`),
     check('webhooks_url_length', sql`char_length(${t.url}) between 1 and 2048`),
     check(
       'webhooks_events_known',
-      sql`cardinality(${t.events}) > 0 and ${t.events} <@ array['package.published', 'package.yanked', 'package.deprecated']::text[]`,
+      sql`cardinality(${t.events}) > 0 and ${t.events} <@ array['package.published', 'package.yanked', 'package.deprecated', 'package.deleted', 'version.deleted']::text[]`,
     ),
   ],
 );
@@ -393,9 +397,8 @@ export const webhookEvents = pgTable(
   'webhook_events',
   {
     id: uuid('id').primaryKey(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    /** Null once the package is deleted (its `package.deleted` event is still being delivered). */
+    packageId: uuid('package_id').references(() => packages.id, { onDelete: 'set null' }),
     event: text('event').notNull(),
     version: text('version'),
     actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
@@ -412,7 +415,7 @@ export const webhookEvents = pgTable(
     index('webhook_events_package_idx').on(t.packageId, t.createdAt),
     check(
       'webhook_events_event_known',
-      sql`${t.event} in ('package.published', 'package.yanked', 'package.deprecated')`,
+      sql`${t.event} in ('package.published', 'package.yanked', 'package.deprecated', 'package.deleted', 'version.deleted')`,
     ),
   ],
 );
@@ -533,6 +536,58 @@ export const trustedPublishingJtis = pgTable(
     expiresAt: tstz('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.issuer, t.jti] }), index('trusted_publishing_jtis_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Versions deleted by their owners: the number stays taken for good (versions
+ * are immutable, so `name@version` always means the same bytes), even after the
+ * whole package is deleted and its name taken by someone else. Keyed by name,
+ * not package id, for that reason.
+ */
+export const deletedVersions = pgTable(
+  'deleted_versions',
+  {
+    packageName: text('package_name').notNull(),
+    version: text('version').notNull(),
+    checksum: text('checksum').notNull(),
+    deletedBy: uuid('deleted_by').references(() => users.id, { onDelete: 'set null' }),
+    deletedAt: tstz('deleted_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.packageName, t.version] })],
+);
+
+export const REPORT_KINDS = ['malware', 'spam', 'squatting', 'stolen', 'other'] as const;
+
+/**
+ * Reports by signed-in users about a package or one of its versions, for
+ * operators to read and close. The package is kept by name, not a foreign key:
+ * a report must outlive a deletion or takedown of what it is about.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageName: text('package_name').notNull(),
+    version: text('version'),
+    kind: text('kind', { enum: REPORT_KINDS }).notNull(),
+    text: text('text').notNull(),
+    reporterId: uuid('reporter_id').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
+    resolution: text('resolution'),
+    closedBy: uuid('closed_by').references(() => users.id, { onDelete: 'set null' }),
+    closedAt: tstz('closed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The operators' queue: open (or closed) reports, oldest first.
+    index('reports_status_created_idx').on(t.status, t.createdAt),
+    check('reports_kind', sql`${t.kind} in ('malware', 'spam', 'squatting', 'stolen', 'other')`),
+    check('reports_status', sql`${t.status} in ('open', 'closed')`),
+    check('reports_closed', sql`(${t.status} = 'closed') = (${t.closedAt} is not null)`),
+    check('reports_text_length', sql`char_length(${t.text}) between 1 and 5000`),
+  ],
 );
 
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];

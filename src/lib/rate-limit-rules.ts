@@ -8,7 +8,16 @@ export interface Bucket {
   key: string;
   limit: number;
   /** For logs: which rule applied, never the key itself (it holds IPs and emails). */
-  kind: 'anon' | 'install' | 'user' | 'search' | 'login-ip' | 'login-email' | 'login-email-all' | 'new-package';
+  kind:
+    | 'anon'
+    | 'install'
+    | 'user'
+    | 'search'
+    | 'login-ip'
+    | 'login-email'
+    | 'login-email-all'
+    | 'new-package'
+    | 'report';
 }
 
 /** Durable Object names. The prefixes keep buckets of different rules apart. */
@@ -23,6 +32,7 @@ export const bucketKeys = {
   /** Failed logins for one email from everywhere: the ceiling on distributed guessing. */
   loginEmailAll: (email: string) => `login-email-all:${email.trim().toLowerCase()}`,
   newPackage: (userId: string) => `new-package:${userId}`,
+  report: (userId: string) => `report:${userId}`,
 };
 
 type Limits = Pick<
@@ -114,6 +124,11 @@ export function loginBuckets(
 
 export function newPackageBucket(userId: string, limits: Limits): Bucket {
   return { key: bucketKeys.newPackage(userId), limit: limits.RATE_LIMIT_NEW_PACKAGES_PER_HOUR, kind: 'new-package' };
+}
+
+/** Reports filed by one user: operators read every one, so a flood costs people, not just capacity. */
+export function reportBucket(userId: string, limits: Pick<Config, 'RATE_LIMIT_REPORTS_PER_HOUR'>): Bucket {
+  return { key: bucketKeys.report(userId), limit: limits.RATE_LIMIT_REPORTS_PER_HOUR, kind: 'report' };
 }
 
 /**

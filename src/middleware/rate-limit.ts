@@ -29,7 +29,14 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { ApiError, unauthenticated } from '../errors';
 import { log } from '../lib/log';
-import { type Bucket, bucketKeys, loginBuckets, newPackageBucket, requestBucket } from '../lib/rate-limit-rules';
+import {
+  type Bucket,
+  bucketKeys,
+  loginBuckets,
+  newPackageBucket,
+  reportBucket,
+  requestBucket,
+} from '../lib/rate-limit-rules';
 import { tightestOf, type Verdict } from '../lib/rate-limit-window';
 
 /** A healthy object answers in milliseconds; past this it counts as unreachable. */
@@ -149,6 +156,12 @@ export function limiterSawRevoked(c: AnyContext): boolean {
 export async function limitNewPackage(c: AnyContext, userId: string): Promise<void> {
   const verdict = await takeOrLog(c, newPackageBucket(userId, c.var.config), 'open');
   if (verdict) enforce(c, verdict, 'Too many new package names');
+}
+
+/** Call before filing a report: throws the 429 ApiError past the user's hourly report limit; fails open. */
+export async function limitReports(c: AnyContext, userId: string): Promise<void> {
+  const verdict = await takeOrLog(c, reportBucket(userId, c.var.config), 'open');
+  if (verdict) enforce(c, verdict, 'Too many reports');
 }
 
 /**

@@ -99,10 +99,12 @@ export async function precheckPublish(
     require_trusted: boolean;
     taken_down: boolean;
     taken: boolean;
+    deleted: boolean;
   }>(sql`
     select p.id, p.name, p.require_trusted_publishing as require_trusted, not ${visiblePackage('p')} as taken_down,
       ${callerRole(actor.userId)} as role,
-      exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken
+      exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken,
+      exists (select 1 from deleted_versions d where d.package_name = p.name and d.version = ${meta.version}) as deleted
     from packages p
     where p.canonical_name = ${canonicalName(meta.name)}`);
   const row = result.rows[0];
@@ -120,6 +122,7 @@ export async function precheckPublish(
   });
   if (refusal) throw refusal;
   if (row.taken) throw versionExists(meta.name, meta.version);
+  if (row.deleted) throw versionDeleted(meta.name, meta.version);
   return { packageExists: true };
 }
 
@@ -224,11 +227,14 @@ export async function publish(
 
       // The package row is locked, so this check and the insert cannot race.
       // semver.eq also catches versions differing only in build metadata.
-      const existing = await tx
-        .select({ version: versions.version })
-        .from(versions)
-        .where(eq(versions.packageId, pkg.id));
-      const same = existing.find((v) => semver.eq(v.version, meta.version));
+      // Deleted versions count too (their tombstones are kept by name, so a
+      // package deleted and later re-created under the same name is covered).
+      const existing = await tx.execute<{ version: string; deleted: boolean }>(sql`
+        select version, false as deleted from versions where package_id = ${pkg.id}
+        union all
+        select version, true as deleted from deleted_versions where package_name = ${meta.name}`);
+      const same = existing.rows.find((v) => semver.eq(v.version, meta.version));
+      if (same?.deleted) throw versionDeleted(meta.name, same.version);
       if (same) throw versionExists(meta.name, same.version);
 
       const [row] = await tx
@@ -298,6 +304,12 @@ const versionExists = (name: string, version: string) =>
     name,
     version,
   });
+
+const versionDeleted = (name: string, version: string) =>
+  conflict(
+    `${name} ${version} was deleted, and a deleted version number can never be published again; publish a new version.`,
+    { name, version, deleted: true },
+  );
 
 /** Turns constraint violations from a lost race or a lookalike name into the contract's 409s. */
 async function explainConflict(db: Database, err: unknown, meta: PublishMetadata): Promise<unknown> {

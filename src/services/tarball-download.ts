@@ -41,9 +41,13 @@ export interface DownloadRequest {
   ifNoneMatch: string | undefined;
 }
 
+/** The Cache API key of a download: the origin and the path alone. */
+const downloadCacheKey = (origin: string, name: string, version: string) =>
+  new Request(`${origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+
 export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Promise<Response> {
   const { name, version, ifNoneMatch } = req;
-  const cacheKey = new Request(`${req.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+  const cacheKey = downloadCacheKey(req.origin, name, version);
   const cache = caches.default;
   // Hono runs the GET handler for HEAD too and drops the body afterwards: a HEAD
   // must not count as a download, fill the cache, or leave a tee'd R2 stream
@@ -97,5 +101,5 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
 
 /** Drops this data centre's cached copy of a download at once (the tag purge reaches the others). */
 export async function forgetCachedTarball(origin: string, name: string, version: string): Promise<void> {
-  await caches.default.delete(new Request(`${origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' }));
+  await caches.default.delete(downloadCacheKey(origin, name, version));
 }

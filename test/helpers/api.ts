@@ -17,6 +17,7 @@ import { deprecationRoutes } from '../../src/routes/deprecation';
 import { discoveryRoutes } from '../../src/routes/discovery';
 import { invitationRoutes } from '../../src/routes/invitations';
 import { packageRoutes } from '../../src/routes/packages';
+import { adminReportRoutes } from '../../src/routes/reports';
 import { indexRoutes } from '../../src/routes/resolution-index';
 import { trustedPublisherRoutes, trustedTokenRoutes } from '../../src/routes/trusted-publishing';
 import { userRoutes } from '../../src/routes/users';
@@ -33,6 +34,7 @@ export const apiRoutes = () =>
   createRouter()
     .route('/auth', authRoutes)
     .route('/admin', adminRoutes)
+    .route('/admin', adminReportRoutes)
     .route('/users', invitationRoutes)
     .route('/users', userRoutes)
     .route('/', discoveryRoutes)

@@ -213,6 +213,38 @@ const ROUTES: Record<string, RouteCase> = {
       return read(api(token).packages[':name'][':version'].$delete({ param: { name: w.pkg, version } }));
     },
   },
+  'POST /packages/{name}/delete': {
+    // Owners with a session token only: no API token deletes, whatever its scopes.
+    scope: 'yank',
+    expect: [401, 401, 401, 403, 403, 403, 403, 200],
+    send: async (w, token) => {
+      const version = await freshVersion(w);
+      return callJson(`/packages/${w.pkg}/delete`, { method: 'POST', token, json: { version } });
+    },
+  },
+  'POST /packages/{name}/reports': {
+    // Anyone signed in, with any live token.
+    expect: [401, 401, 401, 201, 201, 201, 201, 201],
+    send: (w, token) =>
+      callJson(`/packages/${w.pkg}/reports`, { method: 'POST', token, json: { kind: 'spam', text: 'x' } }),
+  },
+  'POST /admin/reports/{id}/close': {
+    // Operators only (ADMIN_USERNAMES is empty here); test/integration/reports.test.ts has the operator's side.
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: async (w, token) => {
+      const filed = await callJson(`/packages/${w.pkg}/reports`, {
+        method: 'POST',
+        token: w.stranger.token,
+        json: { kind: 'other', text: 'x' },
+      });
+      expect(filed.status).toBe(201);
+      return callJson(`/admin/reports/${filed.body.report_id}/close`, {
+        method: 'POST',
+        token,
+        json: { resolution: 'done' },
+      });
+    },
+  },
   'PUT /packages/{name}/{version}/unyank': {
     scope: 'yank',
     expect: [401, 401, 401, 403, 403, 403, 200, 200],

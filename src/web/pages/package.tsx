@@ -9,6 +9,7 @@ import { DownloadsChart } from '../chart';
 import { PackageList, packageHref, Tags } from '../components';
 import { formatBytes, formatDate, formatNumber, plural, requirementOf, safeUrl } from '../format';
 import { Layout } from '../layout';
+import { reportHref } from './reports';
 
 export const TABS = ['readme', 'versions', 'dependencies', 'dependents'] as const;
 export type Tab = (typeof TABS)[number];
@@ -240,6 +241,18 @@ function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
       <section>
         <h2>Downloads, last 90 days</h2>
         <DownloadsChart daily={pkg.daily} today={new Date()} />
+      </section>
+      <section>
+        <h2>Something wrong?</h2>
+        <p>
+          <a
+            href={`${reportHref(pkg.name)}?version=${encodeURIComponent(version.version)}`}
+            id="report-link"
+            rel="nofollow"
+          >
+            Report {pkg.name} to the registry’s operators
+          </a>
+        </p>
       </section>
     </aside>
   );
