@@ -6,7 +6,7 @@ import { isInvalidTextError } from './db/errors';
 import { ApiError, invalid, notFound, renderError } from './errors';
 import { log } from './lib/log';
 import { bearer, refuseBadToken } from './middleware/auth';
-import { limitJsonBodies } from './middleware/body-limit';
+import { limitBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
 import { edgeCachePolicy } from './middleware/edge-cache';
@@ -41,7 +41,7 @@ export function createApp() {
   api.use('*', bearer);
   api.use('*', rateLimit);
   api.use('*', refuseBadToken);
-  api.use('*', limitJsonBodies);
+  api.use('*', limitBodies);
   api.route('/auth', authRoutes);
   // The invitee's side of package invitations (/users/me/invitations...).
   api.route('/users', invitationRoutes);

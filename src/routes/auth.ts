@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiError, unauthenticated } from '../errors';
 import { authed, currentUser } from '../middleware/auth';
 import { limitLogin, noteRevoked } from '../middleware/rate-limit';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { LoginBody, LoginReply, RefreshReply, RegisterBody, RegisterReply } from '../schemas/auth';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
@@ -22,6 +23,8 @@ const loginRoute = createRoute({
   path: '/login',
   tags: ['auth'],
   summary: 'Exchange email and password for a session token',
+  // Limited in the handler, per IP and per failed email: the email is in the body.
+  ...limited({ rate: 'none' }),
   request: { body: jsonBody(LoginBody) },
   responses: { 200: jsonResponse('Logged in', LoginReply), ...errorResponses(400, 401, 429, 503) },
 });

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { notFound } from '../errors';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -34,6 +35,7 @@ const searchRoute = createRoute({
   description:
     'Name matches rank first, then keywords, then description; downloads break ties; `score` is in [0,1] ' +
     '(1 = exact name). Typos and partial names match by trigram similarity.',
+  ...limited({ rate: 'search' }),
   request: { query: SearchQuery },
   responses: { 200: jsonResponse('One page of results and the full match count', SearchReply), ...errorResponses(400) },
 });

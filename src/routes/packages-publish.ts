@@ -9,6 +9,7 @@ import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
 import { authedOrTrusted, currentUser } from '../middleware/auth';
 import { checkNewPackage, limitNewPackage } from '../middleware/rate-limit';
+import { limited } from '../middleware/route-limits';
 import { createRouter, fieldErrors } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import { PublishBodyDoc, PublishMetadata, PublishReply } from '../schemas/packages';
@@ -110,7 +111,8 @@ const publishRoute = createRoute({
   tags: ['packages'],
   summary: 'Publish a version (multipart: metadata JSON + tarball)',
   // Trusted-publishing tokens (CI) publish here too; the service limits them to their packages.
-  ...authedOrTrusted,
+  // The body is capped while streaming (MAX_TARBALL_BYTES), not by the small-body cap.
+  ...limited({ body: 'streamed' }, authedOrTrusted),
   request: { body: { required: true, content: { 'multipart/form-data': { schema: PublishBodyDoc } } } },
   responses: {
     201: jsonResponse('Published', PublishReply),

@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
 import { packageTag, publicReply, purgeTags, versionTag } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -24,6 +25,7 @@ const packageRoute = createRoute({
   path: '/{name}',
   tags: ['packages'],
   summary: 'A package: metadata, versions (ascending semver), owner, downloads',
+  ...limited({ rate: 'install' }),
   request: { params: NameParam },
   responses: {
     200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', PackageReply),
@@ -37,6 +39,7 @@ const versionRoute = createRoute({
   path: '/{name}/{version}',
   tags: ['packages'],
   summary: 'One version (yanked versions are still described)',
+  ...limited({ rate: 'install' }),
   request: { params: NameVersionParam },
   responses: {
     200: jsonResponse('Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)', VersionReply),
@@ -50,6 +53,8 @@ const downloadRoute = createRoute({
   path: '/{name}/{version}/download',
   tags: ['packages'],
   summary: 'The tarball, byte for byte (edge-cached, immutable, counted)',
+  // Never limited: installs fetch many tarballs at once, and they are served from the edge cache.
+  ...limited({ rate: 'none' }),
   // Validated before the cache lookup and the count: see DownloadParam.
   request: { params: DownloadParam },
   responses: {

@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { notFound } from '../errors';
 import { INDEX_CONFIG_TAG, packageTag, publicReply } from '../lib/edge-cache';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
@@ -22,6 +23,7 @@ const configRoute = createRoute({
   path: '/config.json',
   tags: ['index'],
   summary: 'Where tarballs and the API live: `dl` is a template with {name} and {version}',
+  ...limited({ rate: 'install' }),
   responses: {
     200: jsonResponse('Index configuration', IndexConfig),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
@@ -33,6 +35,7 @@ const packageRoute = createRoute({
   path: '/{name}',
   tags: ['index'],
   summary: "A package's versions for resolvers: one JSON object per line, in publish order (yanked ones marked)",
+  ...limited({ rate: 'install' }),
   request: { params: NameParam },
   responses: {
     200: {
