@@ -89,3 +89,56 @@ export function serviceErrors(err: unknown, fieldFor: Record<string, string> = {
   if (typeof details?.url === 'string' && !details.fields) fields.url = err.message;
   return Object.keys(fields).length ? { fields } : { form: err.message, fields };
 }
+
+/**
+ * A one-button form (revoke, remove, accept...): posts to `action` with this
+ * session's CSRF token, any fixed hidden fields, and `children` (extra
+ * controls) before the button. Inline unless `block`.
+ */
+export function ActionForm(props: {
+  action: string;
+  csrf: string;
+  label: Child;
+  /** What the button does, for screen readers, when the row around it does not say. */
+  ariaLabel?: string;
+  primary?: boolean;
+  block?: boolean;
+  fields?: Record<string, string>;
+  children?: Child;
+}) {
+  return (
+    <form class={props.block ? undefined : 'inline-form'} action={props.action} method="post">
+      <Csrf token={props.csrf} />
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      {props.children}
+      <button type="submit" class={props.primary ? 'button' : 'button secondary'} aria-label={props.ariaLabel}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+/** The tabs of a settings area (account, a package's settings), the page's notice, and the open tab's panel. */
+export function TabPanel<T extends string>(props: {
+  label: string;
+  tabs: [T, string, string][];
+  current: T;
+  notice?: string;
+  children: Child;
+}) {
+  return (
+    <>
+      <nav class="tabs" aria-label={props.label}>
+        {props.tabs.map(([tab, label, href]) => (
+          <a href={href} aria-current={tab === props.current ? 'page' : undefined}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      <Notice text={props.notice} />
+      <div class="tab-panel">{props.children}</div>
+    </>
+  );
+}

@@ -2,8 +2,9 @@
 // shows a new token once with how the `raven pkg` CLI reads it.
 import { ASSET_URLS } from '../../../generated/assets';
 import { TOKEN_SCOPES } from '../../../lib/token-rules';
+import { TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { Csrf, type Errors, Field, FormAlert } from '../../forms';
+import { ActionForm, Csrf, type Errors, Field, FormAlert } from '../../forms';
 import type { Viewer } from '../../layout';
 import { AccountLayout, type Token } from './account';
 
@@ -33,19 +34,7 @@ export function TokensPage(props: {
       ) : (
         <section class="table-scroll" tabindex={0} aria-label="Your tokens">
           <table class="data" id="tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Packages</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Scopes', 'Packages', 'Created', 'Last used', 'Expires']} actions />
             <tbody>
               {props.tokens.map((t) => (
                 <tr>
@@ -56,12 +45,12 @@ export function TokensPage(props: {
                   <td>{t.last_used ? formatDate(t.last_used) : 'never'}</td>
                   <td>{formatDate(t.expires_at)}</td>
                   <td>
-                    <form class="inline-form" action={`/account/tokens/${t.id}/revoke`} method="post">
-                      <Csrf token={props.viewer.csrf} />
-                      <button type="submit" class="button secondary" aria-label={`Revoke ${t.name}`}>
-                        Revoke
-                      </button>
-                    </form>
+                    <ActionForm
+                      action={`/account/tokens/${t.id}/revoke`}
+                      csrf={props.viewer.csrf}
+                      label="Revoke"
+                      ariaLabel={`Revoke ${t.name}`}
+                    />
                   </td>
                 </tr>
               ))}
