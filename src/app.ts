@@ -28,6 +28,30 @@ import { docsPage } from './web/docs';
 import { renderNotFound, webRoutes } from './web/routes';
 import { packageSettingsRoutes } from './web/settings-routes';
 
+/**
+ * The JSON API's resource routers, in routing order, chained so their types
+ * reach typed clients (test/helpers/api.ts uses this very chain).
+ */
+export function apiRoutes() {
+  return (
+    createRouter()
+      .route('/auth', authRoutes)
+      // The invitee's side of package invitations (/users/me/invitations...).
+      .route('/users', invitationRoutes)
+      .route('/users', userRoutes)
+      // Before /packages: `trending` and `categories` must not be read as package names.
+      .route('/', discoveryRoutes)
+      .route('/trusted-publishing', trustedTokenRoutes)
+      .route('/index', indexRoutes)
+      // Before packageRoutes: `deprecate`, `webhooks` and `trusted-publish…` must not be read as versions
+      // (DELETE /packages/:name/deprecate would otherwise be a yank).
+      .route('/packages', deprecationRoutes)
+      .route('/packages', webhookRoutes)
+      .route('/packages', trustedPublisherRoutes)
+      .route('/packages', packageRoutes)
+  );
+}
+
 export function createApp() {
   const app = createRouter();
 
@@ -42,22 +66,9 @@ export function createApp() {
   api.use('*', rateLimit);
   api.use('*', refuseBadToken);
   api.use('*', limitBodies);
-  api.route('/auth', authRoutes);
-  // The invitee's side of package invitations (/users/me/invitations...).
-  api.route('/users', invitationRoutes);
-  api.route('/users', userRoutes);
-  // Before /packages: `trending` and `categories` must not be read as package names.
-  api.route('/', discoveryRoutes);
-  api.route('/trusted-publishing', trustedTokenRoutes);
-  api.route('/index', indexRoutes);
   // Webhook events a successful write recorded are dispatched after the response.
   api.use('/packages/*', dispatchEventsAfterWrite);
-  // Before packageRoutes: `deprecate`, `webhooks` and `trusted-publish…` must not be read as versions
-  // (DELETE /packages/:name/deprecate would otherwise be a yank).
-  api.route('/packages', deprecationRoutes);
-  api.route('/packages', webhookRoutes);
-  api.route('/packages', trustedPublisherRoutes);
-  api.route('/packages', packageRoutes);
+  api.route('/', apiRoutes());
   app.route('/api/v1', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
