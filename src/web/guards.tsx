@@ -6,8 +6,10 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { validator } from 'hono/validator';
+import type { z } from 'zod';
 import type { AppEnv, AuthContext } from '../env';
-import { unauthenticated } from '../errors';
+import { notFound, unauthenticated } from '../errors';
 import { capSmallBody } from '../middleware/body-limit';
 import type { Errors } from './forms';
 import type { Viewer } from './layout';
@@ -98,3 +100,15 @@ export function noticeOf(c: AnyContext, notices: Record<string, string>): string
   const done = c.req.query('done');
   return done && Object.hasOwn(notices, done) ? notices[done] : undefined;
 }
+
+/**
+ * Path parameters read with the API's own schemas (src/schemas: lowercased
+ * there, once). A page answers a parameter no schema accepts with its 404
+ * page, never a 400: to a visitor it is an address with nothing behind it.
+ */
+export const pageParams = <T extends z.ZodType<Record<string, string>>>(schema: T, what: string) =>
+  validator('param', (value): z.output<T> => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw notFound(`No ${what} at this address.`);
+    return parsed.data;
+  });
