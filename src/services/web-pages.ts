@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { iso } from '../db/fragments';
 import type { Provenance } from '../lib/trusted-claims';
+import type { ManifestText } from './packages';
 import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 
@@ -14,43 +15,33 @@ const CHART_DAYS = 90;
 /** The package page lists at most this many dependents (the total is counted). */
 const DEPENDENTS_SHOWN = 100;
 
-export type PackagePageRow = {
+export type PackagePageRow = ManifestText & {
   name: string;
-  description: string;
-  license: string;
-  repository: string;
-  homepage: string;
-  keywords: string[];
-  categories: string[];
   latest_version: string;
   downloads: number;
   created_at: string;
   deprecated: { message: string; deprecated_at: string } | null;
   owners: { username: string; role: 'owner' | 'maintainer' }[];
   /** The requested version, else the latest (else the newest published, when all are yanked); null when none matches. */
-  version: {
-    version: string;
-    description: string;
-    license: string;
-    repository: string;
-    homepage: string;
-    keywords: string[];
-    categories: string[];
-    authors: string[];
-    dependencies: Record<string, unknown>;
-    dev_dependencies: Record<string, unknown>;
-    readme_html: string | null;
-    checksum: string;
-    size_bytes: number;
-    published_at: string;
-    published_by: string | null;
-    /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
-    provenance: Provenance | null;
-    yanked: boolean;
-    yanked_at: string | null;
-    prerelease: boolean;
-    downloads: number;
-  } | null;
+  version:
+    | (ManifestText & {
+        version: string;
+        authors: string[];
+        dependencies: Record<string, unknown>;
+        dev_dependencies: Record<string, unknown>;
+        readme_html: string | null;
+        checksum: string;
+        size_bytes: number;
+        published_at: string;
+        published_by: string | null;
+        /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
+        provenance: Provenance | null;
+        yanked: boolean;
+        yanked_at: string | null;
+        prerelease: boolean;
+        downloads: number;
+      })
+    | null;
   versions: { version: string; published_at: string; yanked: boolean; prerelease: boolean; downloads: number }[];
   dependents: { name: string; version: string; description: string }[];
   dependents_total: number;

@@ -142,3 +142,52 @@ export function TabPanel<T extends string>(props: {
     </>
   );
 }
+
+/** A form of fields: its error above it, this session's CSRF token, then the fields and button given. */
+export function StackForm(props: { action: string; csrf: string; error?: string; children: Child }) {
+  return (
+    <>
+      <FormAlert message={props.error} />
+      <form class="stack-form narrow" action={props.action} method="post" novalidate>
+        <Csrf token={props.csrf} />
+        {props.children}
+      </form>
+    </>
+  );
+}
+
+/** Checkboxes sharing one name (a list field), with the field's error under them. */
+export function Checkboxes<T extends string>(props: {
+  name: string;
+  legend: string;
+  options: readonly T[];
+  checked: readonly string[];
+  errors: Errors;
+  hint?: Child;
+  help?: (option: T) => Child;
+}) {
+  const error = props.errors[props.name];
+  const errorId = `${props.name}-error`;
+  return (
+    <fieldset class={error ? 'has-error' : undefined} aria-describedby={error ? errorId : undefined}>
+      <legend>{props.legend}</legend>
+      {props.hint ? <p class="hint">{props.hint}</p> : null}
+      {props.options.map((option) => (
+        <label class="check">
+          <input type="checkbox" name={props.name} value={option} checked={props.checked.includes(option)} /> {option}
+          {props.help ? (
+            <>
+              {' '}
+              <span class="muted">— {props.help(option)}</span>
+            </>
+          ) : null}
+        </label>
+      ))}
+      {error ? (
+        <p class="field-error" id={errorId}>
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}

@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx';
 import type { ProfileRow } from '../../../services/profiles';
 import { packageHref, TableHead } from '../../components';
 import { formatDate, plural } from '../../format';
-import { ActionForm, Csrf, type Errors, Field, FormAlert, TabPanel } from '../../forms';
+import { ActionForm, type Errors, Field, FormAlert, StackForm, TabPanel } from '../../forms';
 import { Layout, type Viewer } from '../../layout';
 
 export type AccountTab = 'account' | 'tokens' | 'sessions' | 'invitations' | 'password';
@@ -132,9 +132,7 @@ export function SessionsPage(props: { viewer: Viewer; sessions: Token[]; current
 export function PasswordPage(props: { viewer: Viewer; errors?: Errors; error?: string; notice?: string }) {
   return (
     <AccountLayout viewer={props.viewer} tab="password" title="Change your password" notice={props.notice}>
-      <FormAlert message={props.error} />
-      <form class="stack-form narrow" action="/account/password" method="post" novalidate>
-        <Csrf token={props.viewer.csrf} />
+      <StackForm action="/account/password" csrf={props.viewer.csrf} error={props.error}>
         <Field
           name="current_password"
           label="Current password"
@@ -155,7 +153,7 @@ export function PasswordPage(props: { viewer: Viewer; errors?: Errors; error?: s
         <button type="submit" class="button">
           Change password
         </button>
-      </form>
+      </StackForm>
     </AccountLayout>
   );
 }

@@ -5,7 +5,7 @@ import { WEBHOOK_EVENTS } from '../../../schemas/webhooks';
 import type { DeliveryView, WebhookView } from '../../../services/webhooks';
 import { Pagination, TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { ActionForm, Csrf, type Errors, Field, FormAlert } from '../../forms';
+import { ActionForm, Checkboxes, type Errors, Field, StackForm } from '../../forms';
 import type { Viewer } from '../../layout';
 import { SettingsLayout, settingsHref } from './settings';
 
@@ -59,9 +59,7 @@ export function WebhooksPage(props: {
         </ul>
       )}
       <h2>Add a webhook</h2>
-      <FormAlert message={props.error} />
-      <form class="stack-form narrow" action={settingsHref(props.name, '/webhooks')} method="post" novalidate>
-        <Csrf token={props.viewer.csrf} />
+      <StackForm action={settingsHref(props.name, '/webhooks')} csrf={props.viewer.csrf} error={props.error}>
         <Field
           name="url"
           label="URL"
@@ -71,26 +69,11 @@ export function WebhooksPage(props: {
           hint="An https:// address on the public internet."
           required
         />
-        <fieldset
-          class={errors.events ? 'has-error' : undefined}
-          aria-describedby={errors.events ? 'events-error' : undefined}
-        >
-          <legend>Events</legend>
-          {WEBHOOK_EVENTS.map((event) => (
-            <label class="check">
-              <input type="checkbox" name="events" value={event} checked={checked.includes(event)} /> {event}
-            </label>
-          ))}
-          {errors.events ? (
-            <p class="field-error" id="events-error">
-              {errors.events}
-            </p>
-          ) : null}
-        </fieldset>
+        <Checkboxes name="events" legend="Events" options={WEBHOOK_EVENTS} checked={checked} errors={errors} />
         <button type="submit" class="button">
           Add webhook
         </button>
-      </form>
+      </StackForm>
     </SettingsLayout>
   );
 }

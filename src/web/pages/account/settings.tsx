@@ -6,7 +6,7 @@ import type { Child } from 'hono/jsx';
 import type { PackageSettingsRow } from '../../../services/package-settings';
 import { packageHref, TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { ActionForm, Csrf, type Errors, Field, FormAlert, TabPanel } from '../../forms';
+import { ActionForm, Csrf, type Errors, Field, FormAlert, StackForm, TabPanel } from '../../forms';
 import { Layout, type Viewer } from '../../layout';
 
 export type SettingsTab = 'settings' | 'webhooks' | 'audit';
@@ -79,7 +79,6 @@ export function SettingsPage(props: {
   const { pkg, viewer } = props;
   const owner = pkg.role === 'owner';
   const errors = props.errors ?? {};
-  const csrf = <Csrf token={viewer.csrf} />;
   return (
     <SettingsLayout viewer={viewer} name={pkg.name} owner={owner} tab="settings" notice={props.notice}>
       <p>
@@ -138,8 +137,7 @@ export function SettingsPage(props: {
           <>
             <h3>Invite someone</h3>
             <p class="hint">They join only when they accept, from their Invitations page (within 30 days).</p>
-            <form class="stack-form narrow" action={settingsHref(pkg.name, '/members')} method="post" novalidate>
-              {csrf}
+            <StackForm action={settingsHref(pkg.name, '/members')} csrf={viewer.csrf}>
               <Field name="username" label="Username" value={props.values?.username} errors={errors} required />
               <div class="field">
                 <RoleSelect id="invite-role" value={props.values?.role} label="Role" error={errors.role} />
@@ -147,7 +145,7 @@ export function SettingsPage(props: {
               <button type="submit" class="button">
                 Invite
               </button>
-            </form>
+            </StackForm>
             {pkg.invitations.length ? (
               <>
                 <h3>Pending invitations</h3>
@@ -225,8 +223,7 @@ export function SettingsPage(props: {
           ) : (
             <p class="hint">Deprecating keeps the package installable and tells its users why they should move on.</p>
           )}
-          <form class="stack-form narrow" action={settingsHref(pkg.name, '/deprecate')} method="post" novalidate>
-            {csrf}
+          <StackForm action={settingsHref(pkg.name, '/deprecate')} csrf={viewer.csrf}>
             <Field
               name="message"
               label={pkg.deprecated ? 'New deprecation message' : 'Deprecation message'}
@@ -238,7 +235,7 @@ export function SettingsPage(props: {
             <button type="submit" class="button">
               Deprecate
             </button>
-          </form>
+          </StackForm>
         </section>
       ) : null}
     </SettingsLayout>

@@ -4,7 +4,7 @@ import { ASSET_URLS } from '../../../generated/assets';
 import { TOKEN_SCOPES } from '../../../lib/token-rules';
 import { TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { ActionForm, Csrf, type Errors, Field, FormAlert } from '../../forms';
+import { ActionForm, Checkboxes, type Errors, Field, StackForm } from '../../forms';
 import type { Viewer } from '../../layout';
 import { AccountLayout, type Token } from './account';
 
@@ -60,9 +60,7 @@ export function TokensPage(props: {
       )}
 
       <h2 id="new-token">Create a token</h2>
-      <FormAlert message={props.error} />
-      <form class="stack-form narrow" action="/account/tokens" method="post" novalidate>
-        <Csrf token={props.viewer.csrf} />
+      <StackForm action="/account/tokens" csrf={props.viewer.csrf} error={props.error}>
         <Field
           name="name"
           label="Name"
@@ -71,24 +69,15 @@ export function TokensPage(props: {
           hint="What it is for, e.g. “CI for raven-ui”."
           required
         />
-        <fieldset
-          class={errors.scopes ? 'has-error' : undefined}
-          aria-describedby={errors.scopes ? 'scopes-error' : undefined}
-        >
-          <legend>Scopes</legend>
-          <p class="hint">None ticked: everything you can do.</p>
-          {TOKEN_SCOPES.map((scope) => (
-            <label class="check">
-              <input type="checkbox" name="scopes" value={scope} checked={v.scopes?.includes(scope)} /> {scope}{' '}
-              <span class="muted">— {SCOPE_HELP[scope]}</span>
-            </label>
-          ))}
-          {errors.scopes ? (
-            <p class="field-error" id="scopes-error">
-              {errors.scopes}
-            </p>
-          ) : null}
-        </fieldset>
+        <Checkboxes
+          name="scopes"
+          legend="Scopes"
+          hint="None ticked: everything you can do."
+          options={TOKEN_SCOPES}
+          checked={v.scopes ?? []}
+          errors={errors}
+          help={(scope) => SCOPE_HELP[scope]}
+        />
         <Field
           name="package_pattern"
           label="Package pattern (optional)"
@@ -107,7 +96,7 @@ export function TokensPage(props: {
         <button type="submit" class="button">
           Create token
         </button>
-      </form>
+      </StackForm>
     </AccountLayout>
   );
 }
