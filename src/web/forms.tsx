@@ -54,24 +54,20 @@ export function Field(props: {
 }
 
 /** A message not tied to one field (or a summary), announced when the page loads. */
-export function FormAlert(props: { message?: string }) {
-  if (!props.message) return null;
-  return (
+export const FormAlert = (props: { message?: string }) =>
+  props.message ? (
     <div class="banner danger" role="alert">
       {props.message}
     </div>
-  );
-}
+  ) : null;
 
 /** A fixed notice chosen by a `?done=` code: no user text ever travels in the URL. */
-export function Notice(props: { text?: string }) {
-  if (!props.text) return null;
-  return (
+export const Notice = (props: { text?: string }) =>
+  props.text ? (
     <div class="banner ok" role="status">
       {props.text}
     </div>
-  );
-}
+  ) : null;
 
 /** zod's issues, one message per form field. */
 export const zodErrors = (error: z.ZodError): Errors => fieldErrors(error);

@@ -22,18 +22,18 @@ export function HomePage(props: { data: HomePageData; categories: readonly Categ
           Registry totals
         </h2>
         <ul class="stats" id="totals">
-          <li>
-            <strong>{formatNumber(stats.total_packages)}</strong> packages
-          </li>
-          <li>
-            <strong>{formatNumber(stats.total_versions)}</strong> versions
-          </li>
-          <li>
-            <strong>{formatNumber(stats.total_downloads)}</strong> downloads
-          </li>
-          <li>
-            <strong>{formatNumber(stats.total_users)}</strong> users
-          </li>
+          {(
+            [
+              [stats.total_packages, 'packages'],
+              [stats.total_versions, 'versions'],
+              [stats.total_downloads, 'downloads'],
+              [stats.total_users, 'users'],
+            ] as const
+          ).map(([count, what]) => (
+            <li>
+              <strong>{formatNumber(count)}</strong> {what}
+            </li>
+          ))}
         </ul>
       </section>
       <div class="columns">

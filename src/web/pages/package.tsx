@@ -181,22 +181,21 @@ function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
               <dd>{version.license}</dd>
             </>
           ) : null}
-          {version.repository ? (
-            <>
-              <dt>Repository</dt>
-              <dd>
-                <ExternalLink url={version.repository} />
-              </dd>
-            </>
-          ) : null}
-          {version.homepage ? (
-            <>
-              <dt>Homepage</dt>
-              <dd>
-                <ExternalLink url={version.homepage} />
-              </dd>
-            </>
-          ) : null}
+          {(
+            [
+              ['Repository', version.repository],
+              ['Homepage', version.homepage],
+            ] as const
+          ).map(([term, url]) =>
+            url ? (
+              <>
+                <dt>{term}</dt>
+                <dd>
+                  <ExternalLink url={url} />
+                </dd>
+              </>
+            ) : null,
+          )}
           <dt>Size</dt>
           <dd>{formatBytes(version.size_bytes)}</dd>
           <dt>Downloads</dt>
