@@ -10,7 +10,7 @@ import { matchedRoutes } from 'hono/route';
 import type { RateRule } from '../lib/rate-limit-rules';
 
 /** small - 64 KiB, checked before the body is read; streamed - the handler caps the body while reading it (publish). */
-export type BodyCap = 'small' | 'streamed';
+type BodyCap = 'small' | 'streamed';
 
 export interface RouteLimits {
   rate: RateRule;

@@ -62,7 +62,7 @@ export const FormAlert = (props: { message?: string }) =>
   ) : null;
 
 /** A fixed notice chosen by a `?done=` code: no user text ever travels in the URL. */
-export const Notice = (props: { text?: string }) =>
+const Notice = (props: { text?: string }) =>
   props.text ? (
     <div class="banner ok" role="status">
       {props.text}

@@ -4,7 +4,7 @@ import { PackageList, Pagination } from '../components';
 import { plural } from '../format';
 import { Layout } from '../layout';
 
-export const CATEGORY_BLURBS: Record<Category, string> = {
+const CATEGORY_BLURBS: Record<Category, string> = {
   ui: 'Widgets, layout and rendering',
   http: 'Clients, servers and routing',
   database: 'Drivers, query builders, migrations',
