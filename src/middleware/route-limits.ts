@@ -4,7 +4,10 @@
 // values; the global rateLimit and limitBodies middleware find it among the
 // routes Hono matched for the request and act on it before any route
 // middleware, validator (which reads the body) or handler runs. A route that
-// declares nothing, and any unmatched path, gets the defaults.
+// declares nothing, and any unmatched path, gets the defaults. (The API's
+// routers keep the app's one onError: a router with its own would make Hono
+// wrap each handler, hiding the declaration; test/integration/route-limits.test.ts
+// would catch that.)
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { RateRule } from '../lib/rate-limit-rules';
