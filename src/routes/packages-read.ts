@@ -1,8 +1,8 @@
 // Package and version pages, tarball downloads, yank and unyank.
-import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound, takenDown } from '../errors';
 import { packageTag, publicReply, purgeTags, versionTag } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -17,13 +17,14 @@ import {
 import { findPackage, findVersion, setYanked } from '../services/packages';
 import { serveTarball } from '../services/tarball-download';
 import { tokenAllows } from '../services/tokens';
+import { routesTagged } from './define';
 import { packageView, versionView } from './packages-views';
 
-const packageRoute = createRoute({
-  method: 'get',
-  path: '/{name}',
-  tags: ['packages'],
+const packages = routesTagged('packages');
+
+const packageRoute = packages.get('/{name}', {
   summary: 'A package: metadata, versions (ascending semver), owner, downloads',
+  ...limited({ rate: 'install' }),
   request: { params: NameParam },
   responses: {
     200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', PackageReply),
@@ -32,11 +33,9 @@ const packageRoute = createRoute({
   },
 });
 
-const versionRoute = createRoute({
-  method: 'get',
-  path: '/{name}/{version}',
-  tags: ['packages'],
+const versionRoute = packages.get('/{name}/{version}', {
   summary: 'One version (yanked versions are still described)',
+  ...limited({ rate: 'install' }),
   request: { params: NameVersionParam },
   responses: {
     200: jsonResponse('Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)', VersionReply),
@@ -45,11 +44,10 @@ const versionRoute = createRoute({
   },
 });
 
-const downloadRoute = createRoute({
-  method: 'get',
-  path: '/{name}/{version}/download',
-  tags: ['packages'],
+const downloadRoute = packages.get('/{name}/{version}/download', {
   summary: 'The tarball, byte for byte (edge-cached, immutable, counted)',
+  // Never limited: installs fetch many tarballs at once, and they are served from the edge cache.
+  ...limited({ rate: 'none' }),
   // Validated before the cache lookup and the count: see DownloadParam.
   request: { params: DownloadParam },
   responses: {
@@ -62,20 +60,14 @@ const downloadRoute = createRoute({
   },
 });
 
-const yankRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/{version}',
-  tags: ['packages'],
+const yankRoute = packages.delete('/{name}/{version}', {
   summary: 'Yank a version (owner or maintainer; it stays downloadable)',
   ...authed,
   request: { params: NameVersionParam },
   responses: { 200: jsonResponse('Yanked', YankReply), ...errorResponses(401, 403, 404) },
 });
 
-const unyankRoute = createRoute({
-  method: 'put',
-  path: '/{name}/{version}/unyank',
-  tags: ['packages'],
+const unyankRoute = packages.put('/{name}/{version}/unyank', {
   summary: 'Undo a yank (owner or maintainer)',
   ...authed,
   request: { params: NameVersionParam },

@@ -13,15 +13,19 @@ import { lockAs } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 
-export type PackageRow = {
-  id: string;
-  name: string;
+/** What a manifest says about a package or one version, as the replies carry it (never null). */
+export type ManifestText = {
   description: string;
   license: string;
   repository: string;
   homepage: string;
   keywords: string[];
   categories: string[];
+};
+
+export type PackageRow = ManifestText & {
+  id: string;
+  name: string;
   readme: string;
   latest_version: string;
   downloads_total: string | number;

@@ -7,6 +7,7 @@ import type { Queryable } from '../db/client';
 import { iso, takedownOf, visibleVersion } from '../db/fragments';
 import type { Takedown } from '../errors';
 import type { Provenance } from '../lib/trusted-claims';
+import type { ManifestText } from './packages';
 import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 
@@ -15,14 +16,8 @@ const CHART_DAYS = 90;
 /** The package page lists at most this many dependents (the total is counted). */
 const DEPENDENTS_SHOWN = 100;
 
-export type PackagePageRow = {
+export type PackagePageRow = ManifestText & {
   name: string;
-  description: string;
-  license: string;
-  repository: string;
-  homepage: string;
-  keywords: string[];
-  categories: string[];
   latest_version: string;
   downloads: number;
   created_at: string;
@@ -31,31 +26,27 @@ export type PackagePageRow = {
   taken_down: Takedown | null;
   owners: { username: string; role: 'owner' | 'maintainer' }[];
   /** The requested version, else the latest (else the newest published, when all are yanked); null when none matches. */
-  version: {
-    version: string;
-    description: string;
-    license: string;
-    repository: string;
-    homepage: string;
-    keywords: string[];
-    categories: string[];
-    authors: string[];
-    dependencies: Record<string, unknown>;
-    dev_dependencies: Record<string, unknown>;
-    readme_html: string | null;
-    checksum: string;
-    size_bytes: number;
-    published_at: string;
-    published_by: string | null;
-    /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
-    provenance: Provenance | null;
-    yanked: boolean;
-    yanked_at: string | null;
-    prerelease: boolean;
-    downloads: number;
-    /** This version (or its package) was taken down. */
-    taken_down: Takedown | null;
-  } | null;
+  version:
+    | (ManifestText & {
+        version: string;
+        authors: string[];
+        dependencies: Record<string, unknown>;
+        dev_dependencies: Record<string, unknown>;
+        readme_html: string | null;
+        checksum: string;
+        size_bytes: number;
+        published_at: string;
+        published_by: string | null;
+        /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
+        provenance: Provenance | null;
+        yanked: boolean;
+        yanked_at: string | null;
+        prerelease: boolean;
+        downloads: number;
+        /** This version (or its package) was taken down. */
+        taken_down: Takedown | null;
+      })
+    | null;
   versions: { version: string; published_at: string; yanked: boolean; prerelease: boolean; downloads: number }[];
   dependents: { name: string; version: string; description: string }[];
   dependents_total: number;

@@ -8,11 +8,14 @@ import type { AppEnv } from '../env';
 import { ApiError, notFound } from '../errors';
 import { log } from '../lib/log';
 import { packageNameProblem } from '../lib/package-name';
-import { MAX_QUERY_LENGTH } from '../schemas/discovery';
+import { CategoryParam, MAX_QUERY_LENGTH } from '../schemas/discovery';
+import { NameParam } from '../schemas/packages';
+import { UsernameParam } from '../schemas/users';
 import { CATEGORIES, categoryPackages, isCategory } from '../services/categories';
 import { findProfile } from '../services/profiles';
 import { searchPackages } from '../services/search';
 import { homePage, packagePage } from '../services/web-pages';
+import { pageParams } from './guards';
 import { CategoriesPage, CategoryPage } from './pages/categories';
 import { ErrorPage, NotFoundPage, RemovedPage } from './pages/errors';
 import { HomePage } from './pages/home';
@@ -69,8 +72,7 @@ webRoutes.get('/search', async (c) => {
   );
 });
 
-async function packageHandler(c: Context<AppEnv>, rawName: string, version: string | null) {
-  const name = rawName.toLowerCase();
+async function packageHandler(c: Context<AppEnv>, name: string, version: string | null) {
   if (packageNameProblem(name)) throw notFound(`No package named "${name}".`);
   const tabParam = c.req.query('tab') ?? 'readme';
   const tab: Tab = (TABS as readonly string[]).includes(tabParam) ? (tabParam as Tab) : 'readme';
@@ -92,11 +94,14 @@ async function packageHandler(c: Context<AppEnv>, rawName: string, version: stri
   return sendPage(c, <PackagePage pkg={pkg} version={pkg.version} tab={tab} pinned={version !== null} />, { tags });
 }
 
-webRoutes.get('/packages/:name', (c) => packageHandler(c, c.req.param('name'), null));
-webRoutes.get('/packages/:name/:version', (c) => packageHandler(c, c.req.param('name'), c.req.param('version')));
+const packageParams = pageParams(NameParam, 'package');
+webRoutes.get('/packages/:name', packageParams, (c) => packageHandler(c, c.req.valid('param').name, null));
+webRoutes.get('/packages/:name/:version', packageParams, (c) =>
+  packageHandler(c, c.req.valid('param').name, c.req.param('version')),
+);
 
-webRoutes.get('/users/:username', async (c) => {
-  const username = c.req.param('username').toLowerCase();
+webRoutes.get('/users/:username', pageParams(UsernameParam, 'user'), async (c) => {
+  const { username } = c.req.valid('param');
   if (!/^[a-z0-9-]{1,32}$/.test(username)) throw notFound(`No user named "${username}".`);
   const user = await findProfile(c.var.db.query, { username }, false);
   if (!user) throw notFound(`No user named "${username}".`);
@@ -107,8 +112,8 @@ webRoutes.get('/users/:username', async (c) => {
 
 webRoutes.get('/categories', (c) => sendPage(c, <CategoriesPage />, { tags: ['categories'] }));
 
-webRoutes.get('/categories/:category', async (c) => {
-  const category = c.req.param('category').toLowerCase();
+webRoutes.get('/categories/:category', pageParams(CategoryParam, 'category'), async (c) => {
+  const { category } = c.req.valid('param');
   if (!isCategory(category)) throw notFound(`No category "${category}". Categories: ${CATEGORIES.join(', ')}.`);
   const page = pageParam(c);
   const found = await categoryPackages(c.var.db.query, { category, limit: PER_PAGE, offset: (page - 1) * PER_PAGE });

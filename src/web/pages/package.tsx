@@ -6,7 +6,7 @@ import type { Provenance } from '../../lib/trusted-claims';
 import { sortVersions } from '../../lib/versions';
 import type { PackagePageRow } from '../../services/web-pages';
 import { DownloadsChart } from '../chart';
-import { PackageList, packageHref, Tags } from '../components';
+import { PackageList, packageHref, TableHead, Tags } from '../components';
 import { formatBytes, formatDate, formatNumber, plural, requirementOf, safeUrl } from '../format';
 import { Layout } from '../layout';
 import { reportHref } from './reports';
@@ -95,13 +95,7 @@ function Versions(props: { pkg: PackagePageRow; current: string }) {
   return (
     <table class="data" id="versions">
       <caption class="visually-hidden">All versions of {props.pkg.name}, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">Published</th>
-          <th scope="col">Downloads</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Version', 'Published', 'Downloads']} />
       <tbody>
         {rows.map((v) => (
           <tr>
@@ -188,22 +182,21 @@ function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
               <dd>{version.license}</dd>
             </>
           ) : null}
-          {version.repository ? (
-            <>
-              <dt>Repository</dt>
-              <dd>
-                <ExternalLink url={version.repository} />
-              </dd>
-            </>
-          ) : null}
-          {version.homepage ? (
-            <>
-              <dt>Homepage</dt>
-              <dd>
-                <ExternalLink url={version.homepage} />
-              </dd>
-            </>
-          ) : null}
+          {(
+            [
+              ['Repository', version.repository],
+              ['Homepage', version.homepage],
+            ] as const
+          ).map(([term, url]) =>
+            url ? (
+              <>
+                <dt>{term}</dt>
+                <dd>
+                  <ExternalLink url={url} />
+                </dd>
+              </>
+            ) : null,
+          )}
           <dt>Size</dt>
           <dd>{formatBytes(version.size_bytes)}</dd>
           <dt>Downloads</dt>
