@@ -39,9 +39,13 @@ export default defineConfig({
     onConsoleLog: (log) =>
       !log.includes('"msg":"request"') && !log.includes('"msg":"edge cache purge (not available here)"'),
     hookTimeout: 60_000,
+    // One Worker per test process for every file, not one per file: each file used to
+    // re-import and re-transform the whole app (most of npm test's time). Files share the
+    // module graph, so no test may rely on module state being fresh; they share Postgres
+    // already and use unique names.
+    isolate: false,
     // Both read paths stay tested: everything runs with HTTP reads (the deployed
-    // default), and the integration tests run again on the WebSocket Pool. The
-    // stand-in's own tests are about the HTTP endpoint, so they run once.
+    // default), and the read-side integration tests run again on the WebSocket Pool.
     // globalSetup is per project (a root one would run once and be shared), so
     // each read path gets its own Postgres and the two runs cannot see each
     // other's rows in rankings and counts.
@@ -63,21 +67,24 @@ export default defineConfig({
         test: {
           name: 'ws-reads',
           globalSetup: ['./test/global-setup.ts'],
-          include: ['test/integration/**/*.test.ts'],
-          // rate-limit*: the limiter does no database work, so a second read path adds nothing.
-          exclude: [
-            'test/integration/sql-over-http.test.ts',
-            'test/integration/rate-limit*.test.ts',
-            // About the local stack and settings, not the read path.
-            'test/integration/local-stack-security.test.ts',
-            'test/integration/config-errors.test.ts',
-            // Who may write (8 callers x every write route), racing writes, and the account
-            // pages' forms: writes all go through transactions on the Pool in both modes,
-            // so a second read path only doubles their minutes.
-            'test/integration/auth-matrix.test.ts',
-            'test/integration/concurrency.test.ts',
-            'test/integration/web-account.test.ts',
-            'test/integration/web-package-settings.test.ts',
+          // The files about what reads return. The modes differ only in how a single
+          // statement travels (one fetch, or the Pool); transactions use the Pool in both.
+          // These files run every read route and page over the Pool; the write-path files
+          // (publish, owners, tokens, webhooks, the auth matrix, races, account forms, rate
+          // limits, the SQL-over-HTTP stand-in) would send the same statements again.
+          include: [
+            'test/integration/discovery-*.test.ts',
+            'test/integration/packages-downloads.test.ts',
+            'test/integration/packages-fixtures.test.ts',
+            'test/integration/packages-yank.test.ts',
+            'test/integration/resolution-index.test.ts',
+            'test/integration/edge-cache-reads.test.ts',
+            'test/integration/readme-rendering.test.ts',
+            'test/integration/contract-audit.test.ts',
+            'test/integration/users.test.ts',
+            'test/integration/web-pages.test.ts',
+            'test/integration/errors.test.ts',
+            'test/integration/health.test.ts',
           ],
         },
       },

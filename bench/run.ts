@@ -40,6 +40,8 @@ interface Row extends LoadResult {
   edgeCacheable?: boolean;
   /** Wall time of a whole scenario that is not a throughput run (the install). */
   totalMs?: number;
+  /** Mean reply body size of the sampled requests (the website's pages are judged by it). */
+  bytes?: number;
 }
 
 /** What Workers Cache honours: Cloudflare-CDN-Cache-Control first, else Cache-Control; public and storable. */
@@ -261,6 +263,8 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
     },
     fromManyClients('GET 404 under /api/v1 (limiter)', () => '/api/v1/nothing-here', false, 404),
     fromManyClients('GET /packages/:name', () => `/api/v1/packages/${benchPackage()}`),
+    // The website's package page: the same data, rendered (README HTML, versions, install line).
+    fromManyClients('page /packages/:name', () => `/packages/${benchPackage()}`),
     fromManyClients(
       'GET /packages/:name/:version',
       () => `/api/v1/packages/${benchPackage()}/1.0.${Math.floor(Math.random() * 5)}`,
@@ -342,15 +346,18 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
   for (const scenario of scenarios) {
     let statementsPerRequest: number | undefined;
     let cacheable: boolean | undefined;
+    let bytes: number | undefined;
     if (scenario.sample) {
       const samples = 20;
       await settle(); // let the previous scenario's waitUntil work finish first
       await counter.reset();
+      let total = 0;
       for (let i = 0; i < samples; i++) {
         const res = await scenario.sample();
         cacheable = edgeCacheable(res);
-        await res.arrayBuffer();
+        total += (await res.arrayBuffer()).byteLength;
       }
+      bytes = Math.round(total / samples);
       statementsPerRequest = Math.round(((await counter.count()) / samples) * 100) / 100;
     }
     const result = await scenario.run();
@@ -361,6 +368,7 @@ async function measure(api: string, base: string, variant: string, setup: Setup,
       ...result,
       statementsPerRequest,
       edgeCacheable: cacheable,
+      bytes,
       ceilingFraction: scenario.read && ceiling ? Math.round((result.rps / ceiling) * 100) / 100 : undefined,
     });
     console.log(`${variant.padEnd(10)} ${scenario.route.padEnd(32)} ${String(result.rps).padStart(6)} req/s`);
@@ -400,11 +408,19 @@ function report(rows: Row[]) {
   // The closing note: the install path beside /health, from the same run.
   for (const variant of new Set(rows.map((r) => r.variant))) {
     const find = (route: string) => rows.find((r) => r.variant === variant && r.route === route);
-    const [health, index, install] = [
+    const [health, index, install, info, page] = [
       find('GET /health'),
       find('GET /index/:name'),
       find('install 30 packages x3, one IP'),
+      find('GET /packages/:name'),
+      find('page /packages/:name'),
     ];
+    if (info && page) {
+      console.log(
+        `${variant}: package page ${page.rps} req/s = ${Math.round((page.rps / info.rps) * 100) / 100} of GET /packages/:name's ${info.rps} ` +
+          `(target >= 0.8); page HTML ${((page.bytes ?? 0) / 1024).toFixed(1)} KiB vs JSON ${((info.bytes ?? 0) / 1024).toFixed(1)} KiB.`,
+      );
+    }
     if (!health || !index || !install) continue;
     console.log(
       `${variant}: GET /index/:name ${index.rps} req/s (${Math.round((index.rps / health.rps) * 100)}% of /health's ${health.rps}); ` +

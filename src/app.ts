@@ -6,27 +6,57 @@ import { isInvalidTextError } from './db/errors';
 import { ApiError, invalid, notFound, renderError } from './errors';
 import { log } from './lib/log';
 import { bearer, refuseBadToken } from './middleware/auth';
-import { limitJsonBodies } from './middleware/body-limit';
+import { limitBodies } from './middleware/body-limit';
 import { requestContext } from './middleware/context';
 import { dispatchEventsAfterWrite } from './middleware/dispatch-events';
 import { edgeCachePolicy } from './middleware/edge-cache';
 import { rateLimit } from './middleware/rate-limit';
+import { readOnlyMode } from './middleware/read-only';
 import { surfaceNonErrors } from './middleware/thrown-values';
 import { createRouter } from './router';
+import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { deprecationRoutes } from './routes/deprecation';
 import { discoveryRoutes } from './routes/discovery';
 import { healthRoutes } from './routes/health';
 import { invitationRoutes } from './routes/invitations';
 import { packageRoutes } from './routes/packages';
+import { adminReportRoutes } from './routes/reports';
 import { indexRoutes } from './routes/resolution-index';
 import { trustedPublisherRoutes, trustedTokenRoutes } from './routes/trusted-publishing';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 import { accountRoutes } from './web/account-routes';
 import { docsPage } from './web/docs';
+import { reportPageRoutes } from './web/report-routes';
 import { renderNotFound, webRoutes } from './web/routes';
 import { packageSettingsRoutes } from './web/settings-routes';
+
+/**
+ * The JSON API's resource routers, in routing order, chained so their types
+ * reach typed clients (test/helpers/api.ts uses this very chain).
+ */
+export function apiRoutes() {
+  return (
+    createRouter()
+      .route('/auth', authRoutes)
+      .route('/admin', adminRoutes)
+      .route('/admin', adminReportRoutes)
+      // The invitee's side of package invitations (/users/me/invitations...).
+      .route('/users', invitationRoutes)
+      .route('/users', userRoutes)
+      // Before /packages: `trending` and `categories` must not be read as package names.
+      .route('/', discoveryRoutes)
+      .route('/trusted-publishing', trustedTokenRoutes)
+      .route('/index', indexRoutes)
+      // Before packageRoutes: `deprecate`, `webhooks` and `trusted-publish…` must not be read as versions
+      // (DELETE /packages/:name/deprecate would otherwise be a yank).
+      .route('/packages', deprecationRoutes)
+      .route('/packages', webhookRoutes)
+      .route('/packages', trustedPublisherRoutes)
+      .route('/packages', packageRoutes)
+  );
+}
 
 export function createApp() {
   const app = createRouter();
@@ -35,29 +65,18 @@ export function createApp() {
   // Outside everything else, so it also sees errors and 429s as rendered.
   app.use('*', edgeCachePolicy);
   app.use('*', surfaceNonErrors);
+  // Before every route, API and website alike: in maintenance, no write starts.
+  app.use('*', readOnlyMode);
   app.route('/health', healthRoutes);
 
   const api = createRouter();
   api.use('*', bearer);
   api.use('*', rateLimit);
   api.use('*', refuseBadToken);
-  api.use('*', limitJsonBodies);
-  api.route('/auth', authRoutes);
-  // The invitee's side of package invitations (/users/me/invitations...).
-  api.route('/users', invitationRoutes);
-  api.route('/users', userRoutes);
-  // Before /packages: `trending` and `categories` must not be read as package names.
-  api.route('/', discoveryRoutes);
-  api.route('/trusted-publishing', trustedTokenRoutes);
-  api.route('/index', indexRoutes);
+  api.use('*', limitBodies);
   // Webhook events a successful write recorded are dispatched after the response.
   api.use('/packages/*', dispatchEventsAfterWrite);
-  // Before packageRoutes: `deprecate`, `webhooks` and `trusted-publish…` must not be read as versions
-  // (DELETE /packages/:name/deprecate would otherwise be a yank).
-  api.route('/packages', deprecationRoutes);
-  api.route('/packages', webhookRoutes);
-  api.route('/packages', trustedPublisherRoutes);
-  api.route('/packages', packageRoutes);
+  api.route('/', apiRoutes());
   app.route('/api/v1', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -78,6 +97,7 @@ export function createApp() {
   // The website: the account half first (its /packages/:name/settings paths
   // must not be read as versions), then every path the API, /health and /docs do not claim.
   app.route('/', accountRoutes);
+  app.route('/', reportPageRoutes);
   app.route('/', packageSettingsRoutes);
   app.route('/', webRoutes);
 

@@ -53,6 +53,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SEARCH_PER_HOUR: positiveInt(100),
   RATE_LIMIT_LOGIN_PER_HOUR: positiveInt(10),
   RATE_LIMIT_NEW_PACKAGES_PER_HOUR: positiveInt(10),
+  /** Package reports one user may file per hour. */
+  RATE_LIMIT_REPORTS_PER_HOUR: positiveInt(10),
   // Webhooks. "true" only on the local stack and in tests: loopback targets (http too) are allowed.
   WEBHOOKS_ALLOW_LOCAL: z
     .enum(['true', 'false'])
@@ -100,6 +102,24 @@ const ConfigSchema = z.object({
     .optional()
     .default('false')
     .transform((v) => v === 'true'),
+  /** "true" during database maintenance: every write answers 503 with Retry-After (src/middleware/read-only.ts). */
+  REGISTRY_READ_ONLY: z
+    .enum(['true', 'false'])
+    .optional()
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * Comma-separated usernames of the registry's operators (takedowns, suspensions,
+   * reserved names). Validated here; src/services/operators.ts re-reads the raw
+   * binding on every request, so the cached config never hides a change.
+   */
+  ADMIN_USERNAMES: z
+    .string()
+    .optional()
+    .default('')
+    .refine((v) => v.split(',').every((n) => /^\s*([a-z0-9-]{1,32})?\s*$/.test(n)), {
+      error: 'must be comma-separated lowercase usernames',
+    }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

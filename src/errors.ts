@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   rate_limit_exceeded: 429,
+  /** Removed by the registry's operators (a takedown); the message and details carry the reason. */
+  taken_down: 451,
   internal_error: 500,
   service_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
@@ -47,6 +49,20 @@ export const unauthenticated = (message = 'A valid bearer token is required.') =
   new ApiError('authentication_required', message);
 export const forbidden = (message: string) => new ApiError('permission_denied', message);
 export const notFound = (message: string) => new ApiError('not_found', message);
+/** What a read of something operators took down answers: 451 with their reason. */
+export const takenDown = (what: string, takedown: Takedown) =>
+  new ApiError('taken_down', `${what} was taken down by the registry operators: ${takedown.reason}`, {
+    reason: takedown.reason,
+    scope: takedown.scope,
+    taken_down_at: takedown.taken_down_at,
+  });
+
+export interface Takedown {
+  scope: 'package' | 'version';
+  reason: string;
+  taken_down_at: string;
+}
+
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new ApiError('conflict', message, details);
 

@@ -18,6 +18,14 @@ export interface SeedSize {
   historyDays: number;
 }
 
+/** A README of typical size (~4 KiB of HTML), so the package page renders what a real one does. */
+const README_SECTION = (n: number) =>
+  `<h2 id="user-content-usage-${n}">Usage ${n}</h2><p>Import the module and call it from a component; ` +
+  'options are validated when the app starts, and every error names the field it came from.</p>' +
+  '<pre><code class="language-raven">import { create } from "pkg"\nlet form = create({ name: "signup" })\n</code></pre>' +
+  '<table><thead><tr><th>Option</th><th>Default</th></tr></thead><tbody><tr><td><code>strict</code></td><td>true</td></tr></tbody></table>';
+const README_HTML = Array.from({ length: 6 }, (_, i) => README_SECTION(i + 1)).join('\n');
+
 export const SEED: SeedSize = {
   packages: Number(process.env.BENCH_PACKAGES ?? 10_000),
   versionsPerPackage: 5,
@@ -48,15 +56,16 @@ export async function seedDatabase(databaseUrl: string, size: SeedSize = SEED): 
     // Secondary indexes (GIN, trigram, unique names) are built once at the end.
     await withoutIndexes(client, 'packages', false, async () => {
       await client.query(
-        `insert into packages (name, canonical_name, description, keywords, categories, latest_version, downloads, license)
+        `insert into packages (name, canonical_name, description, keywords, categories, latest_version, downloads, license,
+                               readme, readme_html)
          select 'bench-' || w.word || '-' || i, 'bench' || w.word || i,
                 'A generated ' || w.word || ' package for RavensOne, number ' || i,
                 array[w.word, (array['forms','routing','http','state','testing','i18n','ui','database'])[1 + (i * 7) % 8]],
                 array[(array['ui','http','database','testing','utilities','frameworks','tools'])[1 + i % 7]],
-                '1.0.' || ($2::int - 1), 0, 'MIT'
+                '1.0.' || ($2::int - 1), 0, 'MIT', '# README', $3
          from generate_series(1, $1::int) i,
               lateral (select (array['forms','router','fetch','store','test','intl','widget','orm'])[1 + i % 8] as word) w`,
-        [size.packages, size.versionsPerPackage],
+        [size.packages, size.versionsPerPackage, README_HTML],
       );
       step('packages');
       await withoutIndexes(client, 'versions', false, () =>

@@ -2,5 +2,36 @@
 import { sql } from 'drizzle-orm';
 
 /** A timestamptz column as the contract's RFC 3339 UTC string, built by Postgres inside json_build_object. */
-export const iso = (column: string) =>
-  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+export const iso = (column: string) => sql.raw(isoText(column));
+
+/**
+ * What anyone may see: the one definition of "visible", for every read that
+ * lists or serves packages and versions. Operators' takedowns are what hide
+ * things; yanks do not (a yanked version is still described and downloadable).
+ * Listings (search, trending, categories, home) need no fragment of their own:
+ * they show packages whose `latest_version` is set, and refreshLatest leaves it
+ * null for a hidden package or when every version is hidden.
+ */
+export const visiblePackage = (alias: string) => sql.raw(`${alias}.taken_down_at is null`);
+export const visibleVersion = (alias: string) => sql.raw(`${alias}.taken_down_at is null`);
+
+/**
+ * Why a version (alias `v`) of a package (alias `p`) is not served, as JSON
+ * `{scope, reason, taken_down_at}`, or null when it is visible. The package's
+ * takedown wins over the version's.
+ */
+export const takedownOf = (p: string, v?: string) =>
+  sql.raw(`case
+    when ${p}.taken_down_at is not null then json_build_object('scope', 'package',
+      'reason', coalesce(${p}.takedown_reason, ''), 'taken_down_at', ${isoText(`${p}.taken_down_at`)})
+    ${
+      v === undefined
+        ? ''
+        : `when ${v}.taken_down_at is not null then json_build_object('scope', 'version',
+      'reason', coalesce(${v}.takedown_reason, ''), 'taken_down_at', ${isoText(`${v}.taken_down_at`)})`
+    }
+  end`);
+
+function isoText(column: string): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}

@@ -32,6 +32,9 @@ export const users = pgTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: createdAt(),
+    /** Set by an operator (src/services/suspensions.ts): sign-in refused, tokens refused. Null when active. */
+    suspendedAt: tstz('suspended_at'),
+    suspensionReason: text('suspension_reason'),
   },
   (t) => [
     uniqueIndex('users_username_key').on(t.username),
@@ -94,7 +97,8 @@ export const packages = pgTable(
      * Highest non-yanked release (else highest non-yanked pre-release), kept by
      * publish/yank/unyank in the same transaction: semver order is computed in
      * TypeScript once per write instead of in SQL on every read. Null when every
-     * version is yanked.
+     * version is yanked or taken down, or the package is: listings (search,
+     * trending, categories, the home page) only show packages where it is set.
      */
     latestVersion: text('latest_version'),
     /** Denormalised by the download flush so listings and ranking need no aggregation. */
@@ -111,6 +115,12 @@ export const packages = pgTable(
     deprecatedAt: tstz('deprecated_at'),
     /** Set by an owner: only trusted-publishing tokens may publish new versions. */
     requireTrustedPublishing: boolean('require_trusted_publishing').notNull().default(false),
+    /**
+     * Set by an operator's takedown (src/services/takedowns.ts): the package leaves
+     * every listing and its downloads answer 451 with the reason. Null when live.
+     */
+    takenDownAt: tstz('taken_down_at'),
+    takedownReason: text('takedown_reason'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     /**
@@ -168,6 +178,9 @@ export const versions = pgTable(
     publishedAt: tstz('published_at').notNull().defaultNow(),
     yanked: boolean('yanked').notNull().default(false),
     yankedAt: tstz('yanked_at'),
+    /** An operator's takedown of this version alone (see packages.taken_down_at); the blob stays in R2. */
+    takenDownAt: tstz('taken_down_at'),
+    takedownReason: text('takedown_reason'),
   },
   (t) => [
     // Versions are immutable: the constraint, not a prior SELECT, decides a race.
@@ -393,6 +406,53 @@ export const auditLog = pgTable(
 );
 
 /**
+ * What operators did (takedowns, suspensions, reserved names, ...), who did it
+ * and why. Targets are kept as names, not foreign keys: the record must outlive
+ * the package, version or user it is about. Written in the action's transaction.
+ */
+export const operatorActions = pgTable(
+  'operator_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Kept beside actor_id so the log still names an actor whose account is gone. */
+    actorUsername: text('actor_username').notNull(),
+    action: text('action').notNull(),
+    targetPackage: text('target_package'),
+    targetVersion: text('target_version'),
+    targetUser: text('target_user'),
+    /** A reserved name, or anything else an action names that is not a package or user. */
+    targetName: text('target_name'),
+    reason: text('reason').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('operator_actions_created_idx').on(t.createdAt, t.id)],
+);
+
+/**
+ * Package names nobody may publish, besides the built-in words
+ * (src/lib/package-name.ts): reserved by operators, or for a while after a
+ * package is deleted. Matched on the canonical form, like lookalikes; a row past
+ * its `expires_at` no longer counts (nothing needs to delete it).
+ */
+export const reservedNames = pgTable(
+  'reserved_names',
+  {
+    name: text('name').primaryKey(),
+    canonicalName: text('canonical_name').notNull(),
+    reason: text('reason').notNull().default(''),
+    reservedBy: uuid('reserved_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    /** Null: until released. */
+    expiresAt: tstz('expires_at'),
+  },
+  (t) => [
+    index('reserved_names_canonical_idx').on(t.canonicalName),
+    check('reserved_names_canonical', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
+  ],
+);
+
+/**
  * Webhooks: per-package HTTP targets for package events. The signing secret is
  * stored encrypted (AES-GCM, see src/lib/webhook-crypto.ts), never in clear.
  */
@@ -400,9 +460,11 @@ export const webhooks = pgTable(
   'webhooks',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    /**
+     * Null once the package is deleted: the webhook outlives it only until its
+     * `package.deleted` delivery is final (the sweeper then deletes it).
+     */
+    packageId: uuid('package_id').references(() => packages.id, { onDelete: 'set null' }),
     url: text('url').notNull(),
     events: text('events').array().notNull(),
     /** `v1.<iv>.<ciphertext>` (base64url), sealed with the webhook id as associated data. */
@@ -414,10 +476,12 @@ export const webhooks = pgTable(
   },
   (t) => [
     uniqueIndex('webhooks_package_url_key').on(t.packageId, t.url),
+    // The sweeper's look for webhooks of deleted packages.
+    index('webhooks_orphaned_idx').on(t.id).where(sql`${t.packageId} is null`),
     check('webhooks_url_length', sql`char_length(${t.url}) between 1 and 2048`),
     check(
       'webhooks_events_known',
-      sql`cardinality(${t.events}) > 0 and ${t.events} <@ array['package.published', 'package.yanked', 'package.deprecated']::text[]`,
+      sql`cardinality(${t.events}) > 0 and ${t.events} <@ array['package.published', 'package.yanked', 'package.deprecated', 'package.deleted', 'version.deleted']::text[]`,
     ),
   ],
 );
@@ -433,9 +497,8 @@ export const webhookEvents = pgTable(
   'webhook_events',
   {
     id: uuid('id').primaryKey(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    /** Null once the package is deleted (its `package.deleted` event is still being delivered). */
+    packageId: uuid('package_id').references(() => packages.id, { onDelete: 'set null' }),
     event: text('event').notNull(),
     version: text('version'),
     actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
@@ -452,7 +515,7 @@ export const webhookEvents = pgTable(
     index('webhook_events_package_idx').on(t.packageId, t.createdAt),
     check(
       'webhook_events_event_known',
-      sql`${t.event} in ('package.published', 'package.yanked', 'package.deprecated')`,
+      sql`${t.event} in ('package.published', 'package.yanked', 'package.deprecated', 'package.deleted', 'version.deleted')`,
     ),
   ],
 );
@@ -573,6 +636,58 @@ export const trustedPublishingJtis = pgTable(
     expiresAt: tstz('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.issuer, t.jti] }), index('trusted_publishing_jtis_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Versions deleted by their owners: the number stays taken for good (versions
+ * are immutable, so `name@version` always means the same bytes), even after the
+ * whole package is deleted and its name taken by someone else. Keyed by name,
+ * not package id, for that reason.
+ */
+export const deletedVersions = pgTable(
+  'deleted_versions',
+  {
+    packageName: text('package_name').notNull(),
+    version: text('version').notNull(),
+    checksum: text('checksum').notNull(),
+    deletedBy: uuid('deleted_by').references(() => users.id, { onDelete: 'set null' }),
+    deletedAt: tstz('deleted_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.packageName, t.version] })],
+);
+
+export const REPORT_KINDS = ['malware', 'spam', 'squatting', 'stolen', 'other'] as const;
+
+/**
+ * Reports by signed-in users about a package or one of its versions, for
+ * operators to read and close. The package is kept by name, not a foreign key:
+ * a report must outlive a deletion or takedown of what it is about.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageName: text('package_name').notNull(),
+    version: text('version'),
+    kind: text('kind', { enum: REPORT_KINDS }).notNull(),
+    text: text('text').notNull(),
+    reporterId: uuid('reporter_id').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
+    resolution: text('resolution'),
+    closedBy: uuid('closed_by').references(() => users.id, { onDelete: 'set null' }),
+    closedAt: tstz('closed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The operators' queue: open (or closed) reports, oldest first.
+    index('reports_status_created_idx').on(t.status, t.createdAt),
+    check('reports_kind', sql`${t.kind} in ('malware', 'spam', 'squatting', 'stolen', 'other')`),
+    check('reports_status', sql`${t.status} in ('open', 'closed')`),
+    check('reports_closed', sql`(${t.status} = 'closed') = (${t.closedAt} is not null)`),
+    check('reports_text_length', sql`char_length(${t.text}) between 1 and 5000`),
+  ],
 );
 
 export type OwnerRole = (typeof packageOwners.$inferSelect)['role'];

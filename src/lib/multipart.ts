@@ -1,8 +1,11 @@
 // A streaming multipart/form-data reader for publish. Unlike Request.formData()
 // (which buffers the whole body and then copies every file part, ~2x the upload
-// at peak), it keeps each part as the list of chunks it arrived in: one copy of
-// the upload at most, and a file part can be re-read as a stream, hashed,
-// inspected and handed to R2 with a known length, without ever being joined.
+// at peak), it keeps each part as the list of chunks it arrived in, uncopied (a
+// few bytes are copied only where a chunk edge cuts a possible delimiter), and a
+// file part can be re-read as a stream, hashed, inspected and handed to R2 with
+// a known length, without ever being joined. Boundary search is linear: the
+// native indexOf finds each candidate first byte, and a delimiter is at most 74
+// bytes to compare.
 
 export class MultipartError extends Error {}
 
@@ -51,6 +54,25 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
     if (j === needle.byteLength) return i;
   }
   return -1;
+}
+
+/**
+ * How many bytes at the end of `haystack` could be the start of `needle`
+ * (cut by a chunk edge): only those wait for the next chunk. Usually none, so
+ * a body chunk is kept as it arrived rather than copied onto the kept tail.
+ */
+function partialTail(haystack: Uint8Array, needle: Uint8Array): number {
+  const from = Math.max(0, haystack.byteLength - needle.byteLength + 1);
+  for (
+    let i = haystack.indexOf(needle[0] as number, from);
+    i !== -1;
+    i = haystack.indexOf(needle[0] as number, i + 1)
+  ) {
+    let j = 1;
+    while (i + j < haystack.byteLength && haystack[i + j] === needle[j]) j++;
+    if (i + j === haystack.byteLength) return haystack.byteLength - i;
+  }
+  return 0;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -117,8 +139,8 @@ export async function readMultipart(
       if (state === 'preamble' || state === 'body') {
         const at = indexOf(buf, delimiter);
         if (at === -1) {
-          // Keep a tail that could still be the start of a delimiter.
-          const keep = Math.min(buf.byteLength, delimiter.byteLength - 1);
+          // Keep only a tail that could still be the start of a delimiter.
+          const keep = partialTail(buf, delimiter);
           if (state === 'body') append(buf.subarray(0, buf.byteLength - keep));
           buf = buf.subarray(buf.byteLength - keep);
           return;

@@ -7,7 +7,7 @@ export const MAX_PACKAGE_NAME_LENGTH = 64;
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** Words the URL space uses, or that would let someone impersonate the registry. */
-export const RESERVED_PACKAGE_NAMES: ReadonlySet<string> = new Set([
+const RESERVED_PACKAGE_NAMES: ReadonlySet<string> = new Set([
   'trending',
   'categories',
   'category',

@@ -1,14 +1,22 @@
 // Which bucket a request draws from: pure, so the routing of limits is unit tested.
 import type { Config } from '../config';
 import { ipv6Groups } from './ip';
-import { RESERVED_PACKAGE_NAMES } from './package-name';
 
 export interface Bucket {
   /** Durable Object name; one object per key. */
   key: string;
   limit: number;
   /** For logs: which rule applied, never the key itself (it holds IPs and emails). */
-  kind: 'anon' | 'install' | 'user' | 'search' | 'login-ip' | 'login-email' | 'login-email-all' | 'new-package';
+  kind:
+    | 'anon'
+    | 'install'
+    | 'user'
+    | 'search'
+    | 'login-ip'
+    | 'login-email'
+    | 'login-email-all'
+    | 'new-package'
+    | 'report';
 }
 
 /** Durable Object names. The prefixes keep buckets of different rules apart. */
@@ -23,6 +31,7 @@ export const bucketKeys = {
   /** Failed logins for one email from everywhere: the ceiling on distributed guessing. */
   loginEmailAll: (email: string) => `login-email-all:${email.trim().toLowerCase()}`,
   newPackage: (userId: string) => `new-package:${userId}`,
+  report: (userId: string) => `report:${userId}`,
 };
 
 type Limits = Pick<
@@ -35,53 +44,40 @@ type Limits = Pick<
   | 'RATE_LIMIT_NEW_PACKAGES_PER_HOUR'
 >;
 
+/**
+ * general - the request's ordinary bucket: the user's when signed in, else the IP's;
+ * install - like general, but anonymous reads draw from the per-IP install bucket
+ *           (what `raven pkg install` and resolvers read: a CI fleet behind one
+ *           NAT address must not run out of the general anonymous budget);
+ * search  - the per-IP search bucket, signed in or not (search costs more than a lookup);
+ * none    - the middleware never calls the limiter: tarball downloads are never
+ *           limited, and login limits itself in its handler (the email is in the body).
+ */
+export type RateRule = 'general' | 'install' | 'search' | 'none';
+
 export interface RequestFacts {
-  method: string;
-  /** Full path, `/api/v1/...`. */
-  path: string;
+  /** What the serving route declared (`limited` in src/middleware/route-limits.ts). */
+  rule: RateRule;
   /** From a bearer token whose signature checked out. */
   userId: string | undefined;
   /** `CF-Connecting-IP`. */
   ip: string | undefined;
 }
 
-const DOWNLOAD = /^\/api\/v1\/packages\/[^/]+\/[^/]+\/download\/?$/;
-const SEARCH = /^\/api\/v1\/search\/?$/;
-const LOGIN = /^\/api\/v1\/auth\/login\/?$/;
-// The install path: package info, version info (a version starts with a digit,
-// so `/packages/x/owners` and `/packages/x/stats` are not it) and the index.
-const PACKAGE_INFO = /^\/api\/v1\/packages\/([^/]+)(?:\/\d[^/]*)?\/?$/;
-const INDEX = /^\/api\/v1\/index\/[^/]+\/?$/;
-
-/** Whether an anonymous read is on the install path (`raven pkg install`'s reads, and resolvers'). */
-function isInstallRead(method: string, path: string): boolean {
-  const verb = method.toUpperCase();
-  if (verb !== 'GET' && verb !== 'HEAD') return false;
-  if (INDEX.test(path)) return true;
-  const name = PACKAGE_INFO.exec(path)?.[1]?.toLowerCase();
-  // `/packages/trending`, `/packages/publish`, ... are other routes, never package names.
-  return name !== undefined && !RESERVED_PACKAGE_NAMES.has(name);
-}
-
 /**
  * The general bucket for a request, or null when the middleware must not call
- * the limiter at all: tarball downloads are never limited, and login is limited
- * inside its handler (per IP and per email; the email is in the body).
- * Anonymous install-path reads draw from their own per-IP bucket; signed-in
- * ones from the user's, like everything else a user does.
+ * the limiter at all (rule `none`: tarball downloads, and login, which limits
+ * itself per IP and per email in its handler). Anonymous install-path reads
+ * draw from their own per-IP bucket; signed-in ones from the user's, like
+ * everything else a user does.
  */
 export function requestBucket(req: RequestFacts, limits: Limits): Bucket | null {
-  const method = req.method.toUpperCase();
-  if ((method === 'GET' || method === 'HEAD') && DOWNLOAD.test(req.path)) return null;
-  if (method === 'POST' && LOGIN.test(req.path)) return null;
+  if (req.rule === 'none') return null;
   const ip = req.ip ?? '';
-  // Search is costlier than a lookup, so it has its own per-IP bucket, signed in or not.
-  if (SEARCH.test(req.path))
+  if (req.rule === 'search')
     return { key: bucketKeys.search(ip), limit: limits.RATE_LIMIT_SEARCH_PER_HOUR, kind: 'search' };
   if (req.userId) return { key: bucketKeys.user(req.userId), limit: limits.RATE_LIMIT_AUTH_PER_HOUR, kind: 'user' };
-  // What `raven pkg install` reads: a CI fleet behind one NAT address must not
-  // run out of the general anonymous budget, so these reads have their own.
-  if (isInstallRead(method, req.path))
+  if (req.rule === 'install')
     return { key: bucketKeys.install(ip), limit: limits.RATE_LIMIT_INSTALL_PER_HOUR, kind: 'install' };
   return { key: bucketKeys.anon(ip), limit: limits.RATE_LIMIT_ANON_PER_HOUR, kind: 'anon' };
 }
@@ -114,6 +110,11 @@ export function loginBuckets(
 
 export function newPackageBucket(userId: string, limits: Limits): Bucket {
   return { key: bucketKeys.newPackage(userId), limit: limits.RATE_LIMIT_NEW_PACKAGES_PER_HOUR, kind: 'new-package' };
+}
+
+/** Reports filed by one user: operators read every one, so a flood costs people, not just capacity. */
+export function reportBucket(userId: string, limits: Pick<Config, 'RATE_LIMIT_REPORTS_PER_HOUR'>): Bucket {
+  return { key: bucketKeys.report(userId), limit: limits.RATE_LIMIT_REPORTS_PER_HOUR, kind: 'report' };
 }
 
 /**

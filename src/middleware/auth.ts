@@ -14,7 +14,8 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv, AuthContext } from '../env';
 import { type ApiError, forbidden, unauthenticated } from '../errors';
 import { verifyToken } from '../lib/tokens';
-import { authenticateToken } from '../services/tokens';
+import { isOperator } from '../services/operators';
+import { authenticateToken, isSessionKind } from '../services/tokens';
 import { limiterSawRevoked, noteRevoked } from './rate-limit';
 
 export const bearer = createMiddleware<AppEnv>(async (c, next) => {
@@ -78,6 +79,28 @@ export const authed = { security: [{ bearer: [] as string[] }], middleware: [req
 export const authedOrTrusted = {
   security: [{ bearer: [] as string[] }],
   middleware: [requireAuthOrTrusted] as [typeof requireAuthOrTrusted],
+};
+
+/**
+ * After requireAuth: the caller is a registry operator (ADMIN_USERNAMES, read
+ * from the binding on every request) holding a session. An API token of an
+ * operator is refused: a leaked CI token must not be able to take packages down.
+ */
+export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = currentUser(c);
+  if (!isOperator(c.env.ADMIN_USERNAMES, auth.username)) {
+    throw forbidden('Only registry operators can do this.');
+  }
+  if (!isSessionKind(auth.tokenKind)) {
+    throw forbidden('Operator actions need a session token (from login), not an API token.');
+  }
+  await next();
+});
+
+/** Spread into a createRoute: a live session token of an operator. */
+export const operatorOnly = {
+  security: [{ bearer: [] as string[] }],
+  middleware: [requireAuth, requireOperator] as [typeof requireAuth, typeof requireOperator],
 };
 
 /** The authenticated caller; only valid behind requireAuth. */

@@ -1,21 +1,25 @@
-// JSON bodies on this API are small; refuse big ones before parsing them so a
-// 100 MB "username" costs nothing. Publishing has its own, much larger, cap
-// enforced while streaming (MAX_TARBALL_BYTES).
+// Bodies on this API and the site's forms are small; refuse big ones before
+// reading them, so a 100 MB "username" costs nothing. Publishing declares
+// `body: 'streamed'` and enforces its own, much larger, cap while streaming
+// (MAX_TARBALL_BYTES).
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
+import { routeLimitsOf } from './route-limits';
 
-const MAX_JSON_BODY_BYTES = 64 * 1024;
+const MAX_SMALL_BODY_BYTES = 64 * 1024;
 
-const jsonLimit = bodyLimit({
-  maxSize: MAX_JSON_BODY_BYTES,
+/** Checks Content-Length first, and counts the bytes as they are read when it is absent or lies. */
+export const capSmallBody = bodyLimit({
+  maxSize: MAX_SMALL_BODY_BYTES,
   onError: () => {
-    throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_JSON_BODY_BYTES / 1024} KiB.`);
+    throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_SMALL_BODY_BYTES / 1024} KiB.`);
   },
 });
 
-export const limitJsonBodies = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.path.endsWith('/packages/publish')) return next();
-  return jsonLimit(c, next);
+/** On /api/v1/*: the cap the serving route declared (see route-limits.ts). */
+export const limitBodies = createMiddleware<AppEnv>(async (c, next) => {
+  if (routeLimitsOf(c).body === 'streamed') return next();
+  return capSmallBody(c, next);
 });

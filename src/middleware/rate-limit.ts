@@ -1,8 +1,9 @@
 // Rate limits: one RateLimiter Durable Object round trip per request and no
-// database work. Buckets are chosen in src/lib/rate-limit-rules.ts:
+// database work. Buckets are chosen in src/lib/rate-limit-rules.ts from the
+// rule the serving route declares (src/middleware/route-limits.ts):
 //   rateLimit        - middleware on /api/v1/*: the request's general bucket
 //                      (search per IP, signed-in per user, otherwise per IP);
-//                      tarball downloads and login skip it. A revoked token
+//                      routes declared `rate: 'none'` (tarball downloads, login) skip it. A revoked token
 //                      is charged to its IP's anonymous bucket and refused,
 //                      like a bad one: the user's object remembers revocations
 //                      (noteRevoked), so this costs no database work;
@@ -29,8 +30,16 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { ApiError, unauthenticated } from '../errors';
 import { log } from '../lib/log';
-import { type Bucket, bucketKeys, loginBuckets, newPackageBucket, requestBucket } from '../lib/rate-limit-rules';
+import {
+  type Bucket,
+  bucketKeys,
+  loginBuckets,
+  newPackageBucket,
+  reportBucket,
+  requestBucket,
+} from '../lib/rate-limit-rules';
 import { tightestOf, type Verdict } from '../lib/rate-limit-window';
+import { routeLimitsOf } from './route-limits';
 
 /** A healthy object answers in milliseconds; past this it counts as unreachable. */
 const LIMITER_TIMEOUT_MS = 2_000;
@@ -44,21 +53,23 @@ interface RequestState {
   revokedSeen: boolean;
 }
 
-// Per-request bookkeeping keyed by the request object, so the handler-side
-// limits and the middleware's headers meet without widening AppEnv.
-const requests = new WeakMap<Request, RequestState>();
+// Per-request bookkeeping keyed by Hono's request wrapper, so the handler-side
+// limits and the middleware's headers meet without widening AppEnv. Not by
+// the raw Request: the body cap swaps that for a counting one when a body
+// comes without Content-Length, and the headers were lost with it.
+const requests = new WeakMap<object, RequestState>();
 
 function stateOf(c: AnyContext): RequestState {
-  let state = requests.get(c.req.raw);
+  let state = requests.get(c.req);
   if (!state) {
     state = { verdicts: [], failureLogged: false, revokedSeen: false };
-    requests.set(c.req.raw, state);
+    requests.set(c.req, state);
   }
   return state;
 }
 
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const facts = { method: c.req.method, path: c.req.path, userId: c.var.claims?.userId, ip: clientIp(c) };
+  const facts = { rule: routeLimitsOf(c).rate, userId: c.var.claims?.userId, ip: clientIp(c) };
   const claims = c.var.claims;
   let bucket = requestBucket(facts, c.var.config);
   let verdict: Verdict | undefined;
@@ -149,6 +160,12 @@ export function limiterSawRevoked(c: AnyContext): boolean {
 export async function limitNewPackage(c: AnyContext, userId: string): Promise<void> {
   const verdict = await takeOrLog(c, newPackageBucket(userId, c.var.config), 'open');
   if (verdict) enforce(c, verdict, 'Too many new package names');
+}
+
+/** Call before filing a report: throws the 429 ApiError past the user's hourly report limit; fails open. */
+export async function limitReports(c: AnyContext, userId: string): Promise<void> {
+  const verdict = await takeOrLog(c, reportBucket(userId, c.var.config), 'open');
+  if (verdict) enforce(c, verdict, 'Too many reports');
 }
 
 /**

@@ -4,7 +4,8 @@
 //   - the webhook outbox's safety net: events whose request died between the
 //     database commit and dispatch are dispatched here, and pending deliveries
 //     the queue never received (or lost) are sent to it again; once an hour it
-//     also forgets finished history older than HISTORY_DAYS;
+//     also forgets finished history older than HISTORY_DAYS; webhooks of
+//     deleted packages go once their last deliveries are final;
 //   - upkeep: blobs of publishes that failed after their upload
 //     (src/services/uploads.ts), applied download flush ids past their
 //     retention (src/services/downloads.ts), and a small batch of READMEs
@@ -16,7 +17,7 @@ import { loadConfig } from '../config';
 import { databaseFor } from '../db/client';
 import { packageTag, purgeTags } from '../lib/edge-cache';
 import { log } from '../lib/log';
-import { pruneHistory, takeStaleDeliveries } from '../services/deliveries';
+import { pruneHistory, pruneOrphanWebhooks, takeStaleDeliveries } from '../services/deliveries';
 import { pruneFlushes } from '../services/downloads';
 import { dispatchEvents, enqueueDeliveries } from '../services/events';
 import { backfillReadmes } from '../services/readme-backfill';
@@ -68,6 +69,8 @@ export async function sweepWebhookOutbox(env: Env, scheduledTime = Date.now()): 
     await enqueueDeliveries(env.WEBHOOK_QUEUE, stale);
     // The sweep runs every minute; history is pruned on the hour's run only.
     const pruned = new Date(scheduledTime).getUTCMinutes() === 0 ? await pruneHistory(db.query) : 0;
+    // Webhooks of deleted packages, once their last deliveries are final.
+    await pruneOrphanWebhooks(db.query);
     // Exchanged OIDC token ids are only needed until those ID tokens expire (minutes).
     await pruneUsedJtis(db.query);
     const result = { dispatched, resent: stale.length, pruned };

@@ -1,35 +1,31 @@
-import { createRoute } from '@hono/zod-openapi';
 import { ApiError, unauthenticated } from '../errors';
 import { authed, currentUser } from '../middleware/auth';
 import { limitLogin, noteRevoked } from '../middleware/rate-limit';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { LoginBody, LoginReply, RefreshReply, RegisterBody, RegisterReply } from '../schemas/auth';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { login, register } from '../services/accounts';
 import { rotateToken, TokenGoneError } from '../services/tokens';
+import { routesTagged } from './define';
 
-const registerRoute = createRoute({
-  method: 'post',
-  path: '/register',
-  tags: ['auth'],
+const auth = routesTagged('auth');
+
+const registerRoute = auth.post('/register', {
   summary: 'Create an account and get a token',
   request: { body: jsonBody(RegisterBody) },
   responses: { 201: jsonResponse('Account created', RegisterReply), ...errorResponses(400, 409, 429) },
 });
 
-const loginRoute = createRoute({
-  method: 'post',
-  path: '/login',
-  tags: ['auth'],
+const loginRoute = auth.post('/login', {
   summary: 'Exchange email and password for a session token',
+  // Limited in the handler, per IP and per failed email: the email is in the body.
+  ...limited({ rate: 'none' }),
   request: { body: jsonBody(LoginBody) },
   responses: { 200: jsonResponse('Logged in', LoginReply), ...errorResponses(400, 401, 429, 503) },
 });
 
-const refreshRoute = createRoute({
-  method: 'post',
-  path: '/refresh',
-  tags: ['auth'],
+const refreshRoute = auth.post('/refresh', {
   summary:
     'Swap the presented token for a fresh one (the old one is revoked); same kind, scopes and pattern; an API token keeps its expiry',
   ...authed,

@@ -1,7 +1,6 @@
 // Deprecate / undeprecate a package (owners only; a token with scopes needs
 // `owners`). Mounted before the package routes: `DELETE /{name}/deprecate`
 // would otherwise be taken for a yank of version "deprecate".
-import { createRoute } from '@hono/zod-openapi';
 import { forbidden } from '../errors';
 import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
@@ -11,21 +10,18 @@ import { DeprecateBody, DeprecatedReply, UndeprecatedReply } from '../schemas/de
 import { NameParam } from '../schemas/packages';
 import { setDeprecation } from '../services/deprecation';
 import { tokenAllows } from '../services/tokens';
+import { routesTagged } from './define';
 
-const deprecateRoute = createRoute({
-  method: 'put',
-  path: '/{name}/deprecate',
-  tags: ['packages'],
+const packages = routesTagged('packages');
+
+const deprecateRoute = packages.put('/{name}/deprecate', {
   summary: 'Deprecate a package with a message (owners only); it stays installable',
   ...authed,
   request: { params: NameParam, body: jsonBody(DeprecateBody) },
   responses: { 200: jsonResponse('Deprecated', DeprecatedReply), ...errorResponses(400, 401, 403, 404) },
 });
 
-const undeprecateRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/deprecate',
-  tags: ['packages'],
+const undeprecateRoute = packages.delete('/{name}/deprecate', {
   summary: 'Undo a deprecation (owners only)',
   ...authed,
   request: { params: NameParam },

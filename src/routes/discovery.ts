@@ -1,7 +1,7 @@
-import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { notFound } from '../errors';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -20,20 +20,22 @@ import { CATEGORIES, categoryPackages, isCategory } from '../services/categories
 import { searchPackages } from '../services/search';
 import { packageStats, registryStats } from '../services/stats';
 import { trendingPackages } from '../services/trending';
+import { routesTagged } from './define';
+
+const discovery = routesTagged('discovery');
+const stats = routesTagged('stats');
 
 /** How long /stats may be served from the edge cache (and by clients). */
 const STATS_MAX_AGE_SECONDS = 60;
 /** Trending sums every download of the last 14 or 60 days; daily counts barely move in 5 minutes. */
 const TRENDING_MAX_AGE_SECONDS = 300;
 
-const searchRoute = createRoute({
-  method: 'get',
-  path: '/search',
-  tags: ['discovery'],
+const searchRoute = discovery.get('/search', {
   summary: 'Full-text and fuzzy package search',
   description:
     'Name matches rank first, then keywords, then description; downloads break ties; `score` is in [0,1] ' +
     '(1 = exact name). Typos and partial names match by trigram similarity.',
+  ...limited({ rate: 'search' }),
   request: { query: SearchQuery },
   responses: {
     200: jsonResponse('One page of results and the match count (estimated for very broad queries)', SearchReply),
@@ -41,10 +43,7 @@ const searchRoute = createRoute({
   },
 });
 
-const trendingRoute = createRoute({
-  method: 'get',
-  path: '/packages/trending',
-  tags: ['discovery'],
+const trendingRoute = discovery.get('/packages/trending', {
   summary: 'Packages growing fastest over a period',
   description:
     'trend_score = (current - previous) / sqrt(previous + 1) over the period and the one before it ' +
@@ -53,29 +52,20 @@ const trendingRoute = createRoute({
   responses: { 200: jsonResponse('Trending packages', TrendingReply), ...errorResponses(400) },
 });
 
-const categoryRoute = createRoute({
-  method: 'get',
-  path: '/packages/categories/{category}',
-  tags: ['discovery'],
+const categoryRoute = discovery.get('/packages/categories/{category}', {
   summary: 'Packages in a category',
   description: `Categories: ${CATEGORIES.join(', ')}. A package belongs to a category when its raven.toml lists it in \`categories\` or in \`keywords\`.`,
   request: { params: CategoryParam, query: CategoryQuery },
   responses: { 200: jsonResponse('One page of the category', CategoryReply), ...errorResponses(400, 404) },
 });
 
-const statsRoute = createRoute({
-  method: 'get',
-  path: '/stats',
-  tags: ['stats'],
+const statsRoute = stats.get('/stats', {
   summary: 'Registry totals',
   description: `Cached for up to ${STATS_MAX_AGE_SECONDS} s; \`updated_at\` says when the numbers were computed.`,
   responses: { 200: jsonResponse('Registry totals', StatsReply) },
 });
 
-const packageStatsRoute = createRoute({
-  method: 'get',
-  path: '/packages/{name}/stats',
-  tags: ['stats'],
+const packageStatsRoute = stats.get('/packages/{name}/stats', {
   summary: "A package's downloads, versions and dependents",
   request: { params: PackageNameParam },
   responses: { 200: jsonResponse('Package numbers', PackageStatsReply), ...errorResponses(404) },

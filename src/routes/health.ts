@@ -1,25 +1,22 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { createRouter } from '../router';
 import { jsonResponse } from '../schemas/common';
+import { routesTagged } from './define';
+
+const health = routesTagged('health');
 
 const Check = z.enum(['ok', 'failed']);
 const ReadyReply = z
   .object({ status: z.enum(['ok', 'failed']), checks: z.object({ database: Check, storage: Check }) })
   .openapi('Readiness');
 
-const liveRoute = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['health'],
+const liveRoute = health.get('/', {
   summary: 'Liveness: answers OK and touches nothing',
   responses: { 200: { description: 'Alive', content: { 'text/plain': { schema: z.literal('OK') } } } },
 });
 
-const readyRoute = createRoute({
-  method: 'get',
-  path: '/ready',
-  tags: ['health'],
+const readyRoute = health.get('/ready', {
   summary: 'Readiness: Postgres and R2 answer',
   responses: { 200: jsonResponse('Ready', ReadyReply), 503: jsonResponse('A dependency failed', ReadyReply) },
 });

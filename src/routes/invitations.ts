@@ -2,7 +2,6 @@
 // under /users before the user routes, so `me/invitations` is never a profile.
 // Accepting needs a token that may change owners of that package (scope and
 // pattern), like every other ownership change.
-import { createRoute } from '@hono/zod-openapi';
 import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
@@ -15,30 +14,24 @@ import {
 } from '../schemas/owners';
 import { acceptInvitation, declineInvitation, listMyInvitations } from '../services/invitations';
 import { tokenAllows } from '../services/tokens';
+import { routesTagged } from './define';
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/me/invitations',
-  tags: ['owners'],
+const owners = routesTagged('owners');
+
+const listRoute = owners.get('/me/invitations', {
   summary: 'Your pending invitations to own or maintain packages',
   ...authed,
   responses: { 200: jsonResponse('Your pending invitations', MyInvitationsReply), ...errorResponses(401) },
 });
 
-const acceptRoute = createRoute({
-  method: 'post',
-  path: '/me/invitations/{invitation_id}/accept',
-  tags: ['owners'],
+const acceptRoute = owners.post('/me/invitations/{invitation_id}/accept', {
   summary: 'Accept an invitation: you join the package with the invited role',
   ...authed,
   request: { params: InvitationIdParam },
   responses: { 200: jsonResponse('Joined', InvitationAcceptedReply), ...errorResponses(401, 403, 404) },
 });
 
-const declineRoute = createRoute({
-  method: 'post',
-  path: '/me/invitations/{invitation_id}/decline',
-  tags: ['owners'],
+const declineRoute = owners.post('/me/invitations/{invitation_id}/decline', {
   summary: 'Decline an invitation',
   ...authed,
   request: { params: InvitationIdParam },

@@ -1,7 +1,6 @@
 // Owners (list, invite or change role, remove), the package's pending
 // invitations, and the owners-only audit trail. Registered before
 // /{name}/{version} so `owners`, `invitations` and `audit` are never read as versions.
-import { createRoute } from '@hono/zod-openapi';
 import { forbidden, notFound } from '../errors';
 import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
@@ -27,20 +26,17 @@ import { listAudit } from '../services/audit';
 import { cancelInvitation, listPackageInvitations } from '../services/invitations';
 import { addOwner, listOwners, removeOwner } from '../services/owners';
 import { tokenAllows } from '../services/tokens';
+import { routesTagged } from './define';
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/{name}/owners',
-  tags: ['owners'],
+const owners = routesTagged('owners');
+
+const listRoute = owners.get('/{name}/owners', {
   summary: "A package's owners and maintainers",
   request: { params: NameParam },
   responses: { 200: jsonResponse('Owners', OwnersReply), ...errorResponses(404) },
 });
 
-const addRoute = createRoute({
-  method: 'put',
-  path: '/{name}/owners',
-  tags: ['owners'],
+const addRoute = owners.put('/{name}/owners', {
   summary: "Invite an owner or maintainer (they join by accepting), or change a member's role at once (owners only)",
   ...authed,
   request: { params: NameParam, body: jsonBody(AddOwnerBody) },
@@ -51,40 +47,28 @@ const addRoute = createRoute({
   },
 });
 
-const invitationsRoute = createRoute({
-  method: 'get',
-  path: '/{name}/invitations',
-  tags: ['owners'],
+const invitationsRoute = owners.get('/{name}/invitations', {
   summary: "A package's pending invitations (owners only)",
   ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Pending invitations', PackageInvitationsReply), ...errorResponses(401, 403, 404) },
 });
 
-const cancelInvitationRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/invitations/{invitation_id}',
-  tags: ['owners'],
+const cancelInvitationRoute = owners.delete('/{name}/invitations/{invitation_id}', {
   summary: 'Cancel a pending invitation (owners only)',
   ...authed,
   request: { params: PackageInvitationParam },
   responses: { 200: jsonResponse('Cancelled', InvitationCancelledReply), ...errorResponses(401, 403, 404) },
 });
 
-const removeRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/owners/{username}',
-  tags: ['owners'],
+const removeRoute = owners.delete('/{name}/owners/{username}', {
   summary: 'Remove an owner or maintainer (owners only; never the last owner)',
   ...authed,
   request: { params: OwnerParam },
   responses: { 200: jsonResponse('Removed', OwnerRemovedReply), ...errorResponses(401, 403, 404) },
 });
 
-const auditRoute = createRoute({
-  method: 'get',
-  path: '/{name}/audit',
-  tags: ['owners'],
+const auditRoute = owners.get('/{name}/audit', {
   summary: "A package's audit trail, newest first (owners only)",
   ...authed,
   request: { params: NameParam, query: AuditQuery },

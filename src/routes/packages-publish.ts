@@ -2,19 +2,22 @@
 // The body is size-capped while it streams in (413 before reading it all), the
 // metadata is checked with zod and against the registry as soon as its part
 // ends, and the service inspects and stores the tarball.
-import { createRoute } from '@hono/zod-openapi';
 import { ApiError, forbidden, invalid } from '../errors';
 import { packageTag, purgeTags } from '../lib/edge-cache';
 import { jsonProblem } from '../lib/json-guard';
 import { boundaryOf, MultipartError, type MultipartPart, partStream, partText, readMultipart } from '../lib/multipart';
 import { authedOrTrusted, currentUser } from '../middleware/auth';
 import { checkNewPackage, limitNewPackage } from '../middleware/rate-limit';
+import { limited } from '../middleware/route-limits';
 import { createRouter, fieldErrors } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import { PublishBodyDoc, PublishMetadata, PublishReply } from '../schemas/packages';
 import { precheckPublish, publish } from '../services/publish';
 import { tokenAllows } from '../services/tokens';
+import { routesTagged } from './define';
 import { downloadUrl } from './packages-views';
+
+const packages = routesTagged('packages');
 
 /** Real metadata nests 4 levels (dependencies -> name -> features -> item); room for unknown dependency keys. */
 const MAX_METADATA_DEPTH = 8;
@@ -104,13 +107,11 @@ function parseMetadata(part: MultipartPart): PublishMetadata {
   return parsed.data;
 }
 
-const publishRoute = createRoute({
-  method: 'post',
-  path: '/publish',
-  tags: ['packages'],
+const publishRoute = packages.post('/publish', {
   summary: 'Publish a version (multipart: metadata JSON + tarball)',
   // Trusted-publishing tokens (CI) publish here too; the service limits them to their packages.
-  ...authedOrTrusted,
+  // The body is capped while streaming (MAX_TARBALL_BYTES), not by the small-body cap.
+  ...limited({ body: 'streamed' }, authedOrTrusted),
   request: { body: { required: true, content: { 'multipart/form-data': { schema: PublishBodyDoc } } } },
   responses: {
     201: jsonResponse('Published', PublishReply),

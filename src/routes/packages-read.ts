@@ -1,8 +1,8 @@
 // Package and version pages, tarball downloads, yank and unyank.
-import { createRoute } from '@hono/zod-openapi';
-import { forbidden, notFound } from '../errors';
+import { forbidden, notFound, takenDown } from '../errors';
 import { packageTag, publicReply, purgeTags, versionTag } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
+import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
 import {
@@ -17,39 +17,37 @@ import {
 import { findPackage, findVersion, setYanked } from '../services/packages';
 import { serveTarball } from '../services/tarball-download';
 import { tokenAllows } from '../services/tokens';
+import { routesTagged } from './define';
 import { packageView, versionView } from './packages-views';
 
-const packageRoute = createRoute({
-  method: 'get',
-  path: '/{name}',
-  tags: ['packages'],
+const packages = routesTagged('packages');
+
+const packageRoute = packages.get('/{name}', {
   summary: 'A package: metadata, versions (ascending semver), owner, downloads',
+  ...limited({ rate: 'install' }),
   request: { params: NameParam },
   responses: {
     200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', PackageReply),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
-    ...errorResponses(404),
+    ...errorResponses(404, 451),
   },
 });
 
-const versionRoute = createRoute({
-  method: 'get',
-  path: '/{name}/{version}',
-  tags: ['packages'],
+const versionRoute = packages.get('/{name}/{version}', {
   summary: 'One version (yanked versions are still described)',
+  ...limited({ rate: 'install' }),
   request: { params: NameVersionParam },
   responses: {
     200: jsonResponse('Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)', VersionReply),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
-    ...errorResponses(404),
+    ...errorResponses(404, 451),
   },
 });
 
-const downloadRoute = createRoute({
-  method: 'get',
-  path: '/{name}/{version}/download',
-  tags: ['packages'],
+const downloadRoute = packages.get('/{name}/{version}/download', {
   summary: 'The tarball, byte for byte (edge-cached, immutable, counted)',
+  // Never limited: installs fetch many tarballs at once, and they are served from the edge cache.
+  ...limited({ rate: 'none' }),
   // Validated before the cache lookup and the count: see DownloadParam.
   request: { params: DownloadParam },
   responses: {
@@ -58,24 +56,18 @@ const downloadRoute = createRoute({
       content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
     },
     304: { description: 'Not modified (If-None-Match matched the checksum)' },
-    ...errorResponses(400, 404),
+    ...errorResponses(400, 404, 451),
   },
 });
 
-const yankRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/{version}',
-  tags: ['packages'],
+const yankRoute = packages.delete('/{name}/{version}', {
   summary: 'Yank a version (owner or maintainer; it stays downloadable)',
   ...authed,
   request: { params: NameVersionParam },
   responses: { 200: jsonResponse('Yanked', YankReply), ...errorResponses(401, 403, 404) },
 });
 
-const unyankRoute = createRoute({
-  method: 'put',
-  path: '/{name}/{version}/unyank',
-  tags: ['packages'],
+const unyankRoute = packages.put('/{name}/{version}/unyank', {
   summary: 'Undo a yank (owner or maintainer)',
   ...authed,
   request: { params: NameVersionParam },
@@ -87,6 +79,7 @@ export const readRoutes = createRouter()
     const name = c.req.valid('param').name;
     const row = await findPackage(c.var.db.query, name);
     if (!row) throw notFound(`No package named "${name}".`);
+    if (row.taken_down) throw takenDown(`"${name}"`, row.taken_down);
     const body = JSON.stringify(packageView(row));
     return publicReply(body, [packageTag(name)], c.req.header('if-none-match'));
   })
@@ -94,6 +87,7 @@ export const readRoutes = createRouter()
     const { name, version } = c.req.valid('param');
     const row = await findVersion(c.var.db.query, name, version);
     if (!row) throw notFound(`No version "${version}" of "${name}".`);
+    if (row.taken_down) throw takenDown(`${name} ${version}`, row.taken_down);
     const body = JSON.stringify(versionView(row, c.req.url));
     return publicReply(body, [packageTag(name), versionTag(name, row.version)], c.req.header('if-none-match'));
   })

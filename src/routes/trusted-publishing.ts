@@ -2,7 +2,6 @@
 // trusted publishing" switch (owners only, mounted under /packages before the
 // package routes), and the token exchange and self-revocation CI jobs use
 // (mounted at /trusted-publishing).
-import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { forbidden } from '../errors';
@@ -31,41 +30,32 @@ import {
   listPublishers,
   setRequireTrustedPublishing,
 } from '../services/trusted-publishing';
+import { routesTagged } from './define';
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/{name}/trusted-publishers',
-  tags: ['trusted publishing'],
+const trustedPublishing = routesTagged('trusted publishing');
+
+const listRoute = trustedPublishing.get('/{name}/trusted-publishers', {
   summary: "A package's trusted publishers and whether it requires trusted publishing (owners only)",
   ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Trusted publishers', PublishersReply), ...errorResponses(401, 403, 404) },
 });
 
-const createPublisherRoute = createRoute({
-  method: 'post',
-  path: '/{name}/trusted-publishers',
-  tags: ['trusted publishing'],
+const createPublisherRoute = trustedPublishing.post('/{name}/trusted-publishers', {
   summary: 'Allow a CI workflow to publish the package (owners only)',
   ...authed,
   request: { params: NameParam, body: jsonBody(CreatePublisherBody) },
   responses: { 201: jsonResponse('Created', PublisherReply), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
-const deletePublisherRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/trusted-publishers/{id}',
-  tags: ['trusted publishing'],
+const deletePublisherRoute = trustedPublishing.delete('/{name}/trusted-publishers/{id}', {
   summary: 'Remove a trusted publisher (owners only)',
   ...authed,
   request: { params: PublisherParam },
   responses: { 200: jsonResponse('Deleted', PublisherDeletedReply), ...errorResponses(401, 403, 404) },
 });
 
-const settingsRoute = createRoute({
-  method: 'put',
-  path: '/{name}/trusted-publishing',
-  tags: ['trusted publishing'],
+const settingsRoute = trustedPublishing.put('/{name}/trusted-publishing', {
   summary: 'Require trusted publishing: other tokens can no longer publish the package (owners only)',
   ...authed,
   request: { params: NameParam, body: jsonBody(TrustedSettingsBody) },
@@ -75,19 +65,13 @@ const settingsRoute = createRoute({
   },
 });
 
-const exchangeRoute = createRoute({
-  method: 'post',
-  path: '/tokens',
-  tags: ['trusted publishing'],
+const exchangeRoute = trustedPublishing.post('/tokens', {
   summary: "Exchange a CI job's OIDC ID token for a 30-minute publish token for the packages whose publisher matches",
   request: { body: jsonBody(ExchangeBody) },
   responses: { 201: jsonResponse('Minted', ExchangeReply), ...errorResponses(400, 401, 403, 429, 503) },
 });
 
-const revokeRoute = createRoute({
-  method: 'delete',
-  path: '/tokens',
-  tags: ['trusted publishing'],
+const revokeRoute = trustedPublishing.delete('/tokens', {
   summary: 'Revoke the trusted-publishing token presented as bearer',
   ...authedOrTrusted,
   responses: { 200: jsonResponse('Revoked', TrustedRevokedReply), ...errorResponses(401, 403) },

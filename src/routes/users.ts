@@ -1,4 +1,3 @@
-import { createRoute } from '@hono/zod-openapi';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
 import { authed, currentUser } from '../middleware/auth';
@@ -16,6 +15,9 @@ import {
 } from '../schemas/users';
 import { findProfile, type ProfileRow } from '../services/profiles';
 import { createApiToken, isSessionKind, revokeToken } from '../services/tokens';
+import { routesTagged } from './define';
+
+const users = routesTagged('users');
 
 const publicView = (row: ProfileRow) => ({
   username: row.username,
@@ -26,39 +28,27 @@ const publicView = (row: ProfileRow) => ({
 });
 
 // `/me` routes are registered before `/:username`, and `me` is a reserved username.
-const meRoute = createRoute({
-  method: 'get',
-  path: '/me',
-  tags: ['users'],
+const meRoute = users.get('/me', {
   summary: 'Your profile, email and live tokens (with an API token: only that token)',
   ...authed,
   responses: { 200: jsonResponse('Your profile', OwnProfile), ...errorResponses(401) },
 });
 
-const createTokenRoute = createRoute({
-  method: 'post',
-  path: '/me/tokens',
-  tags: ['users'],
+const createTokenRoute = users.post('/me/tokens', {
   summary: 'Create a named API token (shown once); session token only, never wider than its creator',
   ...authed,
   request: { body: jsonBody(CreateTokenBody) },
   responses: { 201: jsonResponse('The new token', CreatedToken), ...errorResponses(400, 401, 403) },
 });
 
-const revokeTokenRoute = createRoute({
-  method: 'delete',
-  path: '/me/tokens/{token_id}',
-  tags: ['users'],
+const revokeTokenRoute = users.delete('/me/tokens/{token_id}', {
   summary: 'Revoke one of your tokens; it stops working at once (session token only)',
   ...authed,
   request: { params: TokenIdParam },
   responses: { 200: jsonResponse('Revoked', RevokedToken), ...errorResponses(401, 403, 404) },
 });
 
-const profileRoute = createRoute({
-  method: 'get',
-  path: '/{username}',
-  tags: ['users'],
+const profileRoute = users.get('/{username}', {
   summary: "A user's public profile",
   request: { params: UsernameParam },
   responses: { 200: jsonResponse('Profile', PublicProfile), ...errorResponses(404) },

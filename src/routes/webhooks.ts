@@ -2,7 +2,6 @@
 // delete, and recent deliveries with every attempt. Owners only; a token with
 // scopes needs `owners`. Mounted before the package routes so `webhooks` is
 // never read as a version.
-import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { webhookSecretKey } from '../config';
 import type { AppEnv } from '../env';
@@ -34,21 +33,18 @@ import {
   redeliver,
   setWebhookPaused,
 } from '../services/webhooks';
+import { routesTagged } from './define';
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/{name}/webhooks',
-  tags: ['webhooks'],
+const webhooks = routesTagged('webhooks');
+
+const listRoute = webhooks.get('/{name}/webhooks', {
   summary: "A package's webhooks (owners only; secrets are never shown again)",
   ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Webhooks', WebhooksReply), ...errorResponses(401, 403, 404) },
 });
 
-const createWebhookRoute = createRoute({
-  method: 'post',
-  path: '/{name}/webhooks',
-  tags: ['webhooks'],
+const createWebhookRoute = webhooks.post('/{name}/webhooks', {
   summary: 'Add a webhook (owners only); the reply carries its signing secret, once',
   ...authed,
   request: { params: NameParam, body: jsonBody(CreateWebhookBody) },
@@ -58,40 +54,28 @@ const createWebhookRoute = createRoute({
   },
 });
 
-const deleteRoute = createRoute({
-  method: 'delete',
-  path: '/{name}/webhooks/{id}',
-  tags: ['webhooks'],
+const deleteRoute = webhooks.delete('/{name}/webhooks/{id}', {
   summary: 'Remove a webhook (owners only); pending deliveries are dropped',
   ...authed,
   request: { params: WebhookParam },
   responses: { 200: jsonResponse('Deleted', WebhookDeletedReply), ...errorResponses(401, 403, 404) },
 });
 
-const deliveriesRoute = createRoute({
-  method: 'get',
-  path: '/{name}/webhooks/{id}/deliveries',
-  tags: ['webhooks'],
+const deliveriesRoute = webhooks.get('/{name}/webhooks/{id}/deliveries', {
   summary: 'Recent deliveries of a webhook, newest first, with every attempt (owners only)',
   ...authed,
   request: { params: WebhookParam, query: DeliveriesQuery },
   responses: { 200: jsonResponse('Deliveries', DeliveriesReply), ...errorResponses(401, 403, 404) },
 });
 
-const pauseRoute = createRoute({
-  method: 'patch',
-  path: '/{name}/webhooks/{id}',
-  tags: ['webhooks'],
+const pauseRoute = webhooks.patch('/{name}/webhooks/{id}', {
   summary: 'Pause or resume a webhook (owners only); a paused webhook gets no deliveries for new events',
   ...authed,
   request: { params: WebhookParam, body: jsonBody(PauseWebhookBody) },
   responses: { 200: jsonResponse('Paused or resumed', WebhookPausedReply), ...errorResponses(400, 401, 403, 404) },
 });
 
-const redeliverRoute = createRoute({
-  method: 'post',
-  path: '/{name}/webhooks/{id}/deliveries/{delivery_id}/redeliver',
-  tags: ['webhooks'],
+const redeliverRoute = webhooks.post('/{name}/webhooks/{id}/deliveries/{delivery_id}/redeliver', {
   summary: 'Send a finished delivery again, now (owners only)',
   ...authed,
   request: { params: DeliveryParam },

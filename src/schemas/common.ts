@@ -29,6 +29,7 @@ const ERROR_DESCRIPTIONS = {
   409: 'Conflict',
   413: 'Payload too large',
   429: 'Rate limit exceeded',
+  451: 'Taken down by the registry operators (the reason is in the message and details)',
   503: 'Service unavailable',
 } as const;
 

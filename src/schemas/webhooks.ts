@@ -4,7 +4,13 @@ import { MAX_WEBHOOK_URL_LENGTH } from '../lib/webhook-url';
 import { Id, pathParam, Timestamp } from './common';
 import { NameParam } from './packages';
 
-export const WEBHOOK_EVENTS = ['package.published', 'package.yanked', 'package.deprecated'] as const;
+export const WEBHOOK_EVENTS = [
+  'package.published',
+  'package.yanked',
+  'package.deprecated',
+  'version.deleted',
+  'package.deleted',
+] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 const WebhookEvent = z.enum(WEBHOOK_EVENTS).openapi({ example: 'package.published' });
 

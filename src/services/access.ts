@@ -5,6 +5,7 @@
 // rows (callerRole) and check it with requireRole: still one round trip.
 import { sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client';
+import { visiblePackage } from '../db/fragments';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
 
@@ -47,6 +48,8 @@ export type LockedPackage = {
   role: Role | null;
   /** Only trusted-publishing tokens may publish it (owners still manage it). */
   requireTrusted: boolean;
+  /** Operators took it down: nothing new may be published to it. */
+  takenDown: boolean;
 };
 
 /**
@@ -57,7 +60,7 @@ export type LockedPackage = {
 export async function lockPackage(tx: Tx, name: string, userId: string | null = null) {
   const result = await tx.execute<LockedPackage>(sql`
     select p.id, p.name, ${userId === null ? sql`null::text` : callerRole(userId)} as role,
-      p.require_trusted_publishing as "requireTrusted"
+      p.require_trusted_publishing as "requireTrusted", not ${visiblePackage('p')} as "takenDown"
     from packages p where p.name = ${name} for update of p`);
   return result.rows[0];
 }

@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { apiTokens, users } from '../db/schema';
-import { conflict, invalid, unauthenticated } from '../errors';
+import { conflict, forbidden, invalid, unauthenticated } from '../errors';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../lib/password';
 import { applyCounterDeltas } from './counters';
 import { type IssuedToken, issueToken } from './tokens';
@@ -54,7 +54,14 @@ export async function login(
   input: { email: string; password: string },
 ): Promise<{ user: { id: string; username: string; email: string }; token: IssuedToken }> {
   const [user] = await db.query
-    .select({ id: users.id, username: users.username, email: users.email, passwordHash: users.passwordHash })
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      suspendedAt: users.suspendedAt,
+      suspensionReason: users.suspensionReason,
+    })
     .from(users)
     .where(eq(sql`lower(${users.email})`, input.email.toLowerCase()))
     .limit(1);
@@ -64,6 +71,10 @@ export async function login(
     throw unauthenticated('Invalid email or password.');
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) throw unauthenticated('Invalid email or password.');
+  // Only after the password checks out: a stranger learns nothing about the account.
+  if (user.suspendedAt !== null) {
+    throw forbidden(`This account is suspended by the registry operators: ${user.suspensionReason ?? ''}`);
+  }
   const token = await issueToken(db.query, settings.secret, {
     userId: user.id,
     name: settings.kind === 'web' ? 'browser' : 'login',

@@ -30,12 +30,15 @@ export type AuditAction =
   | 'trusted_token.create'
   | 'webhook.pause'
   | 'webhook.resume'
-  | 'webhook.redeliver';
+  | 'webhook.redeliver'
+  | 'version.delete'
+  | 'package.delete';
 
 export async function writeAudit(
   tx: Tx,
   actor: AuthContext,
-  entry: { action: AuditAction; packageId: string; version?: string; details?: Record<string, unknown> },
+  // packageId is null for a deleted package's last row (the package's own rows go with it).
+  entry: { action: AuditAction; packageId: string | null; version?: string; details?: Record<string, unknown> },
 ): Promise<void> {
   await tx.insert(auditLog).values({
     actorId: actor.userId,

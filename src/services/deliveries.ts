@@ -166,6 +166,23 @@ export async function pruneHistory(db: Queryable, limit = 1000): Promise<number>
 }
 
 /**
+ * Webhooks of deleted packages (package_id null) whose deliveries are all
+ * final: nobody can see or manage them any more, so they go, with their
+ * delivery history. Deletions are rare; the partial index keeps this cheap.
+ */
+export async function pruneOrphanWebhooks(db: Queryable, limit = 100): Promise<number> {
+  const result = await db.execute<{ id: string }>(sql`
+    delete from webhooks where id in (
+      select w.id from webhooks w
+      where w.package_id is null
+        and not exists (select 1 from webhook_deliveries d where d.webhook_id = w.id and d.status = 'pending')
+      limit ${limit}::int
+    )
+    returning id`);
+  return result.rows.length;
+}
+
+/**
  * Pending deliveries long past due and not leased: their queue message was
  * never sent or got lost. Marks them due now and returns them for re-sending.
  */

@@ -3,10 +3,10 @@
 // package-level metadata in step with the latest version.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable, Tx } from '../db/client';
-import { iso } from '../db/fragments';
+import { iso, takedownOf, visiblePackage, visibleVersion } from '../db/fragments';
 import { packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
-import { notFound } from '../errors';
+import { notFound, type Takedown } from '../errors';
 import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { lockAs } from './access';
@@ -14,15 +14,19 @@ import { writeAudit } from './audit';
 import { applyCounterDeltas, type Counted, dependencyNames, packageDeltas } from './counters';
 import { recordEvent } from './events';
 
-export type PackageRow = {
-  id: string;
-  name: string;
+/** What a manifest says about a package or one version, as the replies carry it (never null). */
+export type ManifestText = {
   description: string;
   license: string;
   repository: string;
   homepage: string;
   keywords: string[];
   categories: string[];
+};
+
+export type PackageRow = ManifestText & {
+  id: string;
+  name: string;
   readme: string;
   latest_version: string;
   downloads_total: string | number;
@@ -32,6 +36,8 @@ export type PackageRow = {
   owner: { username: string; user_id: string } | null;
   versions: { version: string; yanked: boolean }[];
   deprecated: { message: string; deprecated_at: string } | null;
+  /** Set when operators took the package down: the routes answer 451 instead of the row. */
+  taken_down: Takedown | null;
 };
 
 /** A package page: package, first owner, every version and both download totals in one statement. */
@@ -49,6 +55,7 @@ export async function findPackage(db: Queryable, name: string): Promise<PackageR
       ${iso('p.created_at')} as created_at, ${iso('p.updated_at')} as updated_at,
       case when p.deprecated_at is not null then json_build_object(
         'message', coalesce(p.deprecation_message, ''), 'deprecated_at', ${iso('p.deprecated_at')}) end as deprecated,
+      ${takedownOf('p')} as taken_down,
       (
         select json_build_object('username', u.username, 'user_id', u.id)
         from package_owners o join users u on u.id = o.user_id
@@ -57,7 +64,7 @@ export async function findPackage(db: Queryable, name: string): Promise<PackageR
       ) as owner,
       coalesce((
         select json_agg(json_build_object('version', v.version, 'yanked', v.yanked))
-        from versions v where v.package_id = p.id
+        from versions v where v.package_id = p.id and ${visibleVersion('v')}
       ), '[]'::json) as versions
     from packages p
     where p.name = ${name}`);
@@ -84,6 +91,8 @@ export type VersionRow = {
   yanked_at: string;
   published_by: string;
   provenance: Provenance | null;
+  /** Set when operators took the version or its package down. */
+  taken_down: Takedown | null;
 };
 
 export async function findVersion(db: Queryable, name: string, version: string): Promise<VersionRow | undefined> {
@@ -93,7 +102,7 @@ export async function findVersion(db: Queryable, name: string, version: string):
       v.keywords, v.categories, v.dependencies, v.dev_dependencies,
       ${iso('v.published_at')} as published_at, v.checksum, v.size_bytes, v.downloads,
       v.yanked, coalesce(${iso('v.yanked_at')}, '') as yanked_at,
-      coalesce(pub.username, '') as published_by, v.provenance
+      coalesce(pub.username, '') as published_by, v.provenance, ${takedownOf('p', 'v')} as taken_down
     from versions v join packages p on p.id = v.package_id
     left join users pub on pub.id = v.published_by
     where p.name = ${name} and v.version = ${version}`);
@@ -103,7 +112,12 @@ export async function findVersion(db: Queryable, name: string, version: string):
 /** What a download needs: one single-statement read on an edge-cache miss. */
 export async function findTarball(db: Queryable, name: string, version: string) {
   const [row] = await db
-    .select({ checksum: versions.checksum, r2Key: versions.r2Key, sizeBytes: versions.sizeBytes })
+    .select({
+      checksum: versions.checksum,
+      r2Key: versions.r2Key,
+      sizeBytes: versions.sizeBytes,
+      takenDown: sql<Takedown | null>`${takedownOf('packages', 'versions')}`,
+    })
     .from(versions)
     .innerJoin(packages, eq(packages.id, versions.packageId))
     .where(and(eq(packages.name, name), eq(versions.version, version)))
@@ -130,7 +144,9 @@ export async function refreshLatest(tx: Tx, packageId: string): Promise<string |
     yanked: boolean | null;
   }>(sql`
     select p.name, p.latest_version, p.categories, p.keywords, p.versions_count, p.latest_dependencies,
-      v.version, v.yanked
+      v.version,
+      -- Hidden versions (taken down, or all of a taken-down package's) count as yanked here.
+      (v.yanked or not (${visibleVersion('v')} and ${visiblePackage('p')})) as yanked
     from packages p left join versions v on v.package_id = p.id
     where p.id = ${packageId}`);
   const [pkg] = rows;

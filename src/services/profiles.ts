@@ -2,6 +2,7 @@
 // tokens aggregated as JSON inside Postgres.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
+import { visiblePackage } from '../db/fragments';
 import type { TokenKind } from '../env';
 
 export type ProfileRow = {
@@ -47,7 +48,7 @@ export async function findProfile(
           'name', p.name, 'version', coalesce(p.latest_version, ''), 'downloads', p.downloads, 'role', o.role
         ) order by p.name)
         from package_owners o join packages p on p.id = o.package_id
-        where o.user_id = u.id
+        where o.user_id = u.id and ${visiblePackage('p')}
       ), '[]'::json) as packages,
       ${tokens} as tokens
     from users u

@@ -7,6 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
+import { visiblePackage } from '../db/fragments';
 import { packageOwners, packages, versions } from '../db/schema';
 import type { AuthContext } from '../env';
 import { ApiError, conflict, forbidden } from '../errors';
@@ -20,6 +21,7 @@ import { callerRole, hasRole, lockPackage, notAllowed } from './access';
 import { writeAudit } from './audit';
 import { recordEvent } from './events';
 import { refreshLatest } from './packages';
+import { refuseReservedName } from './reserved-names';
 import { recordUploadIntent, settleUploadIntent } from './uploads';
 
 /** Anything that can be read more than once with a known size: a multipart File (Blob) is one. */
@@ -95,22 +97,32 @@ export async function precheckPublish(
     name: string;
     role: string | null;
     require_trusted: boolean;
+    taken_down: boolean;
     taken: boolean;
+    deleted: boolean;
   }>(sql`
-    select p.id, p.name, p.require_trusted_publishing as require_trusted,
+    select p.id, p.name, p.require_trusted_publishing as require_trusted, not ${visiblePackage('p')} as taken_down,
       ${callerRole(actor.userId)} as role,
-      exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken
+      exists (select 1 from versions v where v.package_id = p.id and v.version = ${meta.version}) as taken,
+      exists (select 1 from deleted_versions d where d.package_name = p.name and d.version = ${meta.version}) as deleted
     from packages p
     where p.canonical_name = ${canonicalName(meta.name)}`);
   const row = result.rows[0];
   if (!row) {
     if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+    await refuseReservedName(db.query, meta.name);
     return { packageExists: false };
   }
   if (row.name !== meta.name) throw lookalike(meta.name, row.name);
-  const refusal = publishRefusal(actor, meta.name, { id: row.id, role: row.role, requireTrusted: row.require_trusted });
+  const refusal = publishRefusal(actor, meta.name, {
+    id: row.id,
+    role: row.role,
+    requireTrusted: row.require_trusted,
+    takenDown: row.taken_down,
+  });
   if (refusal) throw refusal;
   if (row.taken) throw versionExists(meta.name, meta.version);
+  if (row.deleted) throw versionDeleted(meta.name, meta.version);
   return { packageExists: true };
 }
 
@@ -124,8 +136,12 @@ export async function precheckPublish(
 function publishRefusal(
   actor: AuthContext,
   name: string,
-  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean },
+  pkg: { id: string; role: string | null | undefined; requireTrusted: boolean; takenDown: boolean },
 ): ApiError | null {
+  // First, whoever asks: a CI token of the package's own workflow included.
+  if (pkg.takenDown) {
+    return forbidden(`"${name}" was taken down by the registry operators: no new versions can be published.`);
+  }
   if (actor.tokenKind === 'trusted') {
     return actor.trusted?.packageIds.includes(pkg.id)
       ? null
@@ -187,6 +203,8 @@ export async function publish(
       let created = false;
       if (!pkg) {
         if (actor.tokenKind === 'trusted') throw trustedCannotCreate(meta.name);
+        // Again here: a reservation made since the precheck must hold.
+        await refuseReservedName(tx, meta.name);
         await deps.beforeCreatePackage?.(meta.name);
         [pkg] = await tx
           .insert(packages)
@@ -196,6 +214,7 @@ export async function publish(
             name: packages.name,
             role: sql<'owner'>`'owner'`,
             requireTrusted: packages.requireTrustedPublishing,
+            takenDown: sql<boolean>`false`,
           });
         if (!pkg) throw new Error('package insert returned nothing');
         await tx.insert(packageOwners).values({ packageId: pkg.id, userId: actor.userId, role: 'owner' });
@@ -208,11 +227,14 @@ export async function publish(
 
       // The package row is locked, so this check and the insert cannot race.
       // semver.eq also catches versions differing only in build metadata.
-      const existing = await tx
-        .select({ version: versions.version })
-        .from(versions)
-        .where(eq(versions.packageId, pkg.id));
-      const same = existing.find((v) => semver.eq(v.version, meta.version));
+      // Deleted versions count too (their tombstones are kept by name, so a
+      // package deleted and later re-created under the same name is covered).
+      const existing = await tx.execute<{ version: string; deleted: boolean }>(sql`
+        select version, false as deleted from versions where package_id = ${pkg.id}
+        union all
+        select version, true as deleted from deleted_versions where package_name = ${meta.name}`);
+      const same = existing.rows.find((v) => semver.eq(v.version, meta.version));
+      if (same?.deleted) throw versionDeleted(meta.name, same.version);
       if (same) throw versionExists(meta.name, same.version);
 
       const [row] = await tx
@@ -282,6 +304,12 @@ const versionExists = (name: string, version: string) =>
     name,
     version,
   });
+
+const versionDeleted = (name: string, version: string) =>
+  conflict(
+    `${name} ${version} was deleted, and a deleted version number can never be published again; publish a new version.`,
+    { name, version, deleted: true },
+  );
 
 /** Turns constraint violations from a lost race or a lookalike name into the contract's 409s. */
 async function explainConflict(db: Database, err: unknown, meta: PublishMetadata): Promise<unknown> {

@@ -4,7 +4,8 @@
 // `yanked` and `deprecated`; yanked versions stay listed so lockfiles resolve.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
-import { iso } from '../db/fragments';
+import { iso, takedownOf, visibleVersion } from '../db/fragments';
+import type { Takedown } from '../errors';
 
 export type IndexRow = {
   name: string;
@@ -16,14 +17,16 @@ export type IndexRow = {
   checksum: string | null;
   yanked: boolean | null;
   published_at: string | null;
+  /** Set when operators took the whole package down (taken-down versions are simply left out). */
+  taken_down: Takedown | null;
 };
 
 /** Every version of a package in publish order, in one statement; `[]` when there is no such package. */
 export async function findIndexRows(db: Queryable, name: string): Promise<IndexRow[]> {
   const result = await db.execute<IndexRow>(sql`
     select p.name, p.deprecated_at is not null as deprecated, v.version, v.dependencies, v.dev_dependencies,
-      v.checksum, v.yanked, ${iso('v.published_at')} as published_at
-    from packages p left join versions v on v.package_id = p.id
+      v.checksum, v.yanked, ${iso('v.published_at')} as published_at, ${takedownOf('p')} as taken_down
+    from packages p left join versions v on v.package_id = p.id and ${visibleVersion('v')}
     where p.name = ${name}
     order by v.published_at, v.id`);
   return result.rows;

@@ -4,7 +4,8 @@
 // 304s are not. Parameters are validated by the route before anything here runs,
 // so a malformed name can never become a cache key or a counted download.
 import type { Database } from '../db/client';
-import { notFound } from '../errors';
+import { notFound, takenDown } from '../errors';
+import { packageTag, versionTag } from '../lib/edge-cache';
 import { etagFor, ifNoneMatchHits } from '../lib/etag';
 import { log } from '../lib/log';
 import { countDownload } from './downloads';
@@ -40,9 +41,13 @@ export interface DownloadRequest {
   ifNoneMatch: string | undefined;
 }
 
+/** The Cache API key of a download: the origin and the path alone. */
+const downloadCacheKey = (origin: string, name: string, version: string) =>
+  new Request(`${origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+
 export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Promise<Response> {
   const { name, version, ifNoneMatch } = req;
-  const cacheKey = new Request(`${req.origin}/api/v1/packages/${name}/${version}/download`, { method: 'GET' });
+  const cacheKey = downloadCacheKey(req.origin, name, version);
   const cache = caches.default;
   // Hono runs the GET handler for HEAD too and drops the body afterwards: a HEAD
   // must not count as a download, fill the cache, or leave a tee'd R2 stream
@@ -58,14 +63,19 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
     }
     if (headOnly) {
       await hit.body?.cancel();
-      return new Response(null, { status: 200, headers: new Headers(hit.headers) });
+      const headers = new Headers(hit.headers);
+      headers.delete('Cache-Tag');
+      return new Response(null, { status: 200, headers });
     }
     countDownload(deps.env, deps.ctx, name, version);
-    return new Response(hit.body, { status: 200, headers: new Headers(hit.headers) });
+    const headers = new Headers(hit.headers);
+    headers.delete('Cache-Tag');
+    return new Response(hit.body, { status: 200, headers });
   }
 
   const row = await findTarball(deps.db.query, name, version);
   if (!row) throw notFound(`No version "${version}" of "${name}".`);
+  if (row.takenDown) throw takenDown(`${name} ${version}`, row.takenDown);
   if (ifNoneMatchHits(ifNoneMatch, row.checksum)) return notModified(row.checksum);
   if (headOnly) {
     return new Response(null, { status: 200, headers: tarballHeaders(name, version, row.checksum, row.sizeBytes) });
@@ -76,11 +86,20 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
   const headers = tarballHeaders(name, version, row.checksum, object.size);
   // Two readers of one R2 stream: the client and the cache. Nothing is buffered whole.
   const [forClient, forCache] = object.body.tee();
+  // Tagged like the version's replies, so a takedown's purge (src/lib/edge-cache.ts)
+  // reaches this copy in every data centre, not only the one it ran in.
+  const cached = new Headers(headers);
+  cached.set('Cache-Tag', [packageTag(name), versionTag(name, version)].join(','));
   deps.ctx.waitUntil(
-    cache.put(cacheKey, new Response(forCache, { headers })).catch((err: unknown) => {
+    cache.put(cacheKey, new Response(forCache, { headers: cached })).catch((err: unknown) => {
       log.error('edge cache put failed', err);
     }),
   );
   countDownload(deps.env, deps.ctx, name, version);
   return new Response(forClient.pipeThrough(new FixedLengthStream(object.size)), { status: 200, headers });
+}
+
+/** Drops this data centre's cached copy of a download at once (the tag purge reaches the others). */
+export async function forgetCachedTarball(origin: string, name: string, version: string): Promise<void> {
+  await caches.default.delete(downloadCacheKey(origin, name, version));
 }

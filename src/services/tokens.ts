@@ -54,7 +54,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Confirms a verified token is still live (not revoked, not expired, user
- * exists) and records its use, in one statement. `last_used` is written at most
+ * exists and is not suspended) and records its use, in one statement. `last_used` is written at most
  * once a minute per token so authenticated traffic does not become write traffic.
  */
 export async function authenticateToken(
@@ -77,7 +77,7 @@ export async function authenticateToken(
       from api_tokens t join users u on u.id = t.user_id
       left join trusted_tokens tt on tt.token_id = t.id
       where t.id = ${claims.tokenId} and t.user_id = ${claims.userId}
-        and t.revoked_at is null and t.expires_at > now()
+        and t.revoked_at is null and t.expires_at > now() and u.suspended_at is null
     ), touched as (
       update api_tokens set last_used = now()
       where id = (select id from live) and (last_used is null or last_used < now() - interval '1 minute')

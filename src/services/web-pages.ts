@@ -4,8 +4,10 @@
 // statement each; every list is bounded, so nothing grows with the registry.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
-import { iso } from '../db/fragments';
+import { iso, takedownOf, visibleVersion } from '../db/fragments';
+import type { Takedown } from '../errors';
 import type { Provenance } from '../lib/trusted-claims';
+import type { ManifestText } from './packages';
 import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
 
@@ -14,43 +16,37 @@ const CHART_DAYS = 90;
 /** The package page lists at most this many dependents (the total is counted). */
 const DEPENDENTS_SHOWN = 100;
 
-export type PackagePageRow = {
+export type PackagePageRow = ManifestText & {
   name: string;
-  description: string;
-  license: string;
-  repository: string;
-  homepage: string;
-  keywords: string[];
-  categories: string[];
   latest_version: string;
   downloads: number;
   created_at: string;
   deprecated: { message: string; deprecated_at: string } | null;
+  /** Operators took the package down: the page says so and why, nothing else. */
+  taken_down: Takedown | null;
   owners: { username: string; role: 'owner' | 'maintainer' }[];
   /** The requested version, else the latest (else the newest published, when all are yanked); null when none matches. */
-  version: {
-    version: string;
-    description: string;
-    license: string;
-    repository: string;
-    homepage: string;
-    keywords: string[];
-    categories: string[];
-    authors: string[];
-    dependencies: Record<string, unknown>;
-    dev_dependencies: Record<string, unknown>;
-    readme_html: string | null;
-    checksum: string;
-    size_bytes: number;
-    published_at: string;
-    published_by: string | null;
-    /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
-    provenance: Provenance | null;
-    yanked: boolean;
-    yanked_at: string | null;
-    prerelease: boolean;
-    downloads: number;
-  } | null;
+  version:
+    | (ManifestText & {
+        version: string;
+        authors: string[];
+        dependencies: Record<string, unknown>;
+        dev_dependencies: Record<string, unknown>;
+        readme_html: string | null;
+        checksum: string;
+        size_bytes: number;
+        published_at: string;
+        published_by: string | null;
+        /** Where a trusted-publishing (CI) version was built; null for ordinary publishes. */
+        provenance: Provenance | null;
+        yanked: boolean;
+        yanked_at: string | null;
+        prerelease: boolean;
+        downloads: number;
+        /** This version (or its package) was taken down. */
+        taken_down: Takedown | null;
+      })
+    | null;
   versions: { version: string; published_at: string; yanked: boolean; prerelease: boolean; downloads: number }[];
   dependents: { name: string; version: string; description: string }[];
   dependents_total: number;
@@ -68,7 +64,8 @@ export async function packagePage(
   const pick =
     version === null
       ? sql`v.version = p.latest_version or (p.latest_version is null and v.id = (
-          select n.id from versions n where n.package_id = p.id order by n.published_at desc limit 1))`
+          select n.id from versions n where n.package_id = p.id and ${visibleVersion('n')}
+          order by n.published_at desc limit 1))`
       : sql`v.version = ${version}`;
   const result = await db.execute<PackagePageRow>(sql`
     select p.name, p.description, p.license, coalesce(p.repository, '') as repository,
@@ -77,6 +74,7 @@ export async function packagePage(
       ${iso('p.created_at')} as created_at,
       case when p.deprecated_at is not null then json_build_object(
         'message', coalesce(p.deprecation_message, ''), 'deprecated_at', ${iso('p.deprecated_at')}) end as deprecated,
+      ${takedownOf('p')} as taken_down,
       coalesce((
         select json_agg(json_build_object('username', u.username, 'role', o.role) order by o.role desc, o.added_at, u.username)
         from package_owners o join users u on u.id = o.user_id where o.package_id = p.id
@@ -90,7 +88,7 @@ export async function packagePage(
           'readme_html', ${readme}, 'checksum', v.checksum, 'size_bytes', v.size_bytes,
           'published_at', ${iso('v.published_at')}, 'published_by', pb.username, 'provenance', v.provenance,
           'yanked', v.yanked, 'yanked_at', ${iso('v.yanked_at')}, 'prerelease', v.is_prerelease,
-          'downloads', v.downloads)
+          'downloads', v.downloads, 'taken_down', ${takedownOf('p', 'v')})
         from versions v left join users pb on pb.id = v.published_by
         where v.package_id = p.id and (${pick})
         limit 1
@@ -98,7 +96,7 @@ export async function packagePage(
       coalesce((
         select json_agg(json_build_object('version', v.version, 'published_at', ${iso('v.published_at')},
           'yanked', v.yanked, 'prerelease', v.is_prerelease, 'downloads', v.downloads))
-        from versions v where v.package_id = p.id
+        from versions v where v.package_id = p.id and ${visibleVersion('v')}
       ), '[]'::json) as versions,
       coalesce((
         select json_agg(json_build_object('name', d.name, 'version', d.version, 'description', d.description))

@@ -86,3 +86,21 @@ export function Pagination(props: { page: number; pages: number; href: (page: nu
     </nav>
   );
 }
+
+/** A data table's header row; `actions` adds the last, visually hidden, "Actions" column. */
+export function TableHead(props: { columns: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) => (
+          <th scope="col">{column}</th>
+        ))}
+        {props.actions ? (
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        ) : null}
+      </tr>
+    </thead>
+  );
+}

@@ -1,12 +1,16 @@
 // What every account route checks before its handler: who is signed in
 // (GET pages send visitors to sign in), and for every POST that the form came
 // from this site and carries this session's CSRF token. A refused POST gets
-// the site's 403 page and reaches no service.
+// the site's 403 page and reaches no service. Both form guards cap the body
+// (64 KiB, the API's small-body cap) before anything reads it.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { validator } from 'hono/validator';
+import type { z } from 'zod';
 import type { AppEnv, AuthContext } from '../env';
-import { unauthenticated } from '../errors';
+import { notFound, unauthenticated } from '../errors';
+import { capSmallBody } from '../middleware/body-limit';
 import type { Errors } from './forms';
 import type { Viewer } from './layout';
 import { ForbiddenPage } from './pages/errors';
@@ -28,19 +32,27 @@ export const signedIn = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** Sign-in and sign-up forms: no session yet, so the Origin check is what stops another site posting them. */
-export const sameSiteForm = createMiddleware<AppEnv>(async (c, next) => {
-  if (!sameOrigin(c)) return refuse(c);
-  await next();
-});
+export const sameSiteForm = createMiddleware<AppEnv>(async (c, next) =>
+  capSmallBody(c, async () => {
+    if (!sameOrigin(c)) {
+      c.res = await refuse(c);
+      return;
+    }
+    await next();
+  }),
+);
 
 /** Every other state-changing form: this site, a live session, and that session's CSRF token. */
-export const sessionForm = createMiddleware<AppEnv>(async (c, next) => {
-  const auth = c.var.auth;
-  if (!sameOrigin(c) || !auth) return refuse(c);
-  const body = await c.req.parseBody({ all: true });
-  if (!(await csrfMatches(c, auth.tokenId, body.csrf))) return refuse(c);
-  await next();
-});
+export const sessionForm = createMiddleware<AppEnv>(async (c, next) =>
+  capSmallBody(c, async () => {
+    const auth = c.var.auth;
+    if (sameOrigin(c) && auth && (await csrfMatches(c, auth.tokenId, (await c.req.parseBody({ all: true })).csrf))) {
+      await next();
+      return;
+    }
+    c.res = await refuse(c);
+  }),
+);
 
 export function me(c: AnyContext): AuthContext {
   const auth = c.var.auth;
@@ -88,3 +100,15 @@ export function noticeOf(c: AnyContext, notices: Record<string, string>): string
   const done = c.req.query('done');
   return done && Object.hasOwn(notices, done) ? notices[done] : undefined;
 }
+
+/**
+ * Path parameters read with the API's own schemas (src/schemas: lowercased
+ * there, once). A page answers a parameter no schema accepts with its 404
+ * page, never a 400: to a visitor it is an address with nothing behind it.
+ */
+export const pageParams = <T extends z.ZodType<Record<string, string>>>(schema: T, what: string) =>
+  validator('param', (value): z.output<T> => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw notFound(`No ${what} at this address.`);
+    return parsed.data;
+  });

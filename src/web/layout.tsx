@@ -43,6 +43,28 @@ function AccountSlot(props: { viewer?: Viewer }) {
   );
 }
 
+const MAIN_LINKS: [string, string][] = [
+  ['/categories', 'Categories'],
+  ['/docs', 'API'],
+];
+const FOOTER_LINKS: [string, string][] = [
+  ['/', 'Home'],
+  ['/categories', 'Categories'],
+  ['/docs', 'API reference'],
+];
+
+function LinkList(props: { links: [string, string][] }) {
+  return (
+    <ul>
+      {props.links.map(([href, label]) => (
+        <li>
+          <a href={href}>{label}</a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function Layout(props: {
   title: string;
   viewer?: Viewer;
@@ -85,14 +107,7 @@ export function Layout(props: {
                 {SITE_NAME}
               </a>
               <nav class="site-nav" aria-label="Main">
-                <ul>
-                  <li>
-                    <a href="/categories">Categories</a>
-                  </li>
-                  <li>
-                    <a href="/docs">API</a>
-                  </li>
-                </ul>
+                <LinkList links={MAIN_LINKS} />
               </nav>
               {props.headerSearch === false ? null : (
                 <div class="header-search">
@@ -109,17 +124,7 @@ export function Layout(props: {
           </main>
           <footer class="site-footer">
             <div class="wrap">
-              <ul>
-                <li>
-                  <a href="/">Home</a>
-                </li>
-                <li>
-                  <a href="/categories">Categories</a>
-                </li>
-                <li>
-                  <a href="/docs">API reference</a>
-                </li>
-              </ul>
+              <LinkList links={FOOTER_LINKS} />
             </div>
           </footer>
         </body>

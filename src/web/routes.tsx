@@ -8,13 +8,16 @@ import type { AppEnv } from '../env';
 import { ApiError, notFound } from '../errors';
 import { log } from '../lib/log';
 import { packageNameProblem } from '../lib/package-name';
-import { MAX_QUERY_LENGTH } from '../schemas/discovery';
+import { CategoryParam, MAX_QUERY_LENGTH } from '../schemas/discovery';
+import { NameParam } from '../schemas/packages';
+import { UsernameParam } from '../schemas/users';
 import { CATEGORIES, categoryPackages, isCategory } from '../services/categories';
 import { findProfile } from '../services/profiles';
 import { searchPackages } from '../services/search';
 import { homePage, packagePage } from '../services/web-pages';
+import { pageParams } from './guards';
 import { CategoriesPage, CategoryPage } from './pages/categories';
-import { ErrorPage, NotFoundPage } from './pages/errors';
+import { ErrorPage, NotFoundPage, RemovedPage } from './pages/errors';
 import { HomePage } from './pages/home';
 import { PackagePage, TABS, type Tab } from './pages/package';
 import { SearchPage } from './pages/search';
@@ -69,23 +72,36 @@ webRoutes.get('/search', async (c) => {
   );
 });
 
-async function packageHandler(c: Context<AppEnv>, rawName: string, version: string | null) {
-  const name = rawName.toLowerCase();
+async function packageHandler(c: Context<AppEnv>, name: string, version: string | null) {
   if (packageNameProblem(name)) throw notFound(`No package named "${name}".`);
   const tabParam = c.req.query('tab') ?? 'readme';
   const tab: Tab = (TABS as readonly string[]).includes(tabParam) ? (tabParam as Tab) : 'readme';
   const pkg = await packagePage(c.var.db.query, name, version);
   if (!pkg) throw notFound(`No package named "${name}".`);
+  // Taken down: the page says so and why; no-store, so a restore shows the package again at once.
+  const removed = pkg.taken_down ?? pkg.version?.taken_down;
+  if (removed) {
+    const what = removed.scope === 'package' ? pkg.name : `${pkg.name} ${pkg.version?.version ?? version}`;
+    return sendPage(
+      c,
+      <RemovedPage what={what} reason={removed.reason} when={removed.taken_down_at} />,
+      'no-store',
+      451,
+    );
+  }
   if (!pkg.version) throw notFound(`${name} has no version "${version}".`);
   const tags = packageTags([pkg.name, ...pkg.dependents.map((d) => d.name)]);
   return sendPage(c, <PackagePage pkg={pkg} version={pkg.version} tab={tab} pinned={version !== null} />, { tags });
 }
 
-webRoutes.get('/packages/:name', (c) => packageHandler(c, c.req.param('name'), null));
-webRoutes.get('/packages/:name/:version', (c) => packageHandler(c, c.req.param('name'), c.req.param('version')));
+const packageParams = pageParams(NameParam, 'package');
+webRoutes.get('/packages/:name', packageParams, (c) => packageHandler(c, c.req.valid('param').name, null));
+webRoutes.get('/packages/:name/:version', packageParams, (c) =>
+  packageHandler(c, c.req.valid('param').name, c.req.param('version')),
+);
 
-webRoutes.get('/users/:username', async (c) => {
-  const username = c.req.param('username').toLowerCase();
+webRoutes.get('/users/:username', pageParams(UsernameParam, 'user'), async (c) => {
+  const { username } = c.req.valid('param');
   if (!/^[a-z0-9-]{1,32}$/.test(username)) throw notFound(`No user named "${username}".`);
   const user = await findProfile(c.var.db.query, { username }, false);
   if (!user) throw notFound(`No user named "${username}".`);
@@ -96,8 +112,8 @@ webRoutes.get('/users/:username', async (c) => {
 
 webRoutes.get('/categories', (c) => sendPage(c, <CategoriesPage />, { tags: ['categories'] }));
 
-webRoutes.get('/categories/:category', async (c) => {
-  const category = c.req.param('category').toLowerCase();
+webRoutes.get('/categories/:category', pageParams(CategoryParam, 'category'), async (c) => {
+  const { category } = c.req.valid('param');
   if (!isCategory(category)) throw notFound(`No category "${category}". Categories: ${CATEGORIES.join(', ')}.`);
   const page = pageParam(c);
   const found = await categoryPackages(c.var.db.query, { category, limit: PER_PAGE, offset: (page - 1) * PER_PAGE });

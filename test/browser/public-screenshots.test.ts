@@ -42,7 +42,7 @@ const SHOTS: [name: string, path: string][] = [
 
 /** The docs page draws its reference with a script; shoot it once drawn. */
 const READY: Record<string, (page: Page) => Promise<void>> = {
-  docs: (page) => page.locator('#api-reference').getByText('Raven registry API').first().waitFor(),
+  docs: (page) => page.locator('#api-viewer').getByText('Raven registry API').first().waitFor(),
 };
 /** The full API reference is thousands of pixels tall; its first screen says enough. */
 const FIRST_SCREEN_ONLY = new Set(['docs']);

@@ -10,36 +10,12 @@ import type { ClientResponse } from 'hono/client';
 import { hc } from 'hono/client';
 import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { expect } from 'vitest';
-import { createRouter } from '../../src/router';
-import { authRoutes } from '../../src/routes/auth';
-import { deprecationRoutes } from '../../src/routes/deprecation';
-import { discoveryRoutes } from '../../src/routes/discovery';
-import { invitationRoutes } from '../../src/routes/invitations';
-import { packageRoutes } from '../../src/routes/packages';
-import { indexRoutes } from '../../src/routes/resolution-index';
-import { trustedPublisherRoutes, trustedTokenRoutes } from '../../src/routes/trusted-publishing';
-import { userRoutes } from '../../src/routes/users';
-import { webhookRoutes } from '../../src/routes/webhooks';
+import { apiRoutes } from '../../src/app';
 import { API, uniqueIp } from './client';
 import type { ErrorBody } from './contract';
 
-/**
- * The routes src/app.ts mounts under /api/v1, for their types only (the app
- * mounts them statement by statement, which keeps no types). Never called;
- * test/integration/auth-matrix.test.ts checks it lists what the app serves.
- */
-export const apiRoutes = () =>
-  createRouter()
-    .route('/auth', authRoutes)
-    .route('/users', invitationRoutes)
-    .route('/users', userRoutes)
-    .route('/', discoveryRoutes)
-    .route('/trusted-publishing', trustedTokenRoutes)
-    .route('/index', indexRoutes)
-    .route('/packages', deprecationRoutes)
-    .route('/packages', webhookRoutes)
-    .route('/packages', trustedPublisherRoutes)
-    .route('/packages', packageRoutes);
+// The very chain src/app.ts mounts under /api/v1, for its types.
+export { apiRoutes };
 
 export type ApiRoutes = ReturnType<typeof apiRoutes>;
 

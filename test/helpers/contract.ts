@@ -22,6 +22,7 @@ const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   rate_limit_exceeded: 429,
+  taken_down: 451,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

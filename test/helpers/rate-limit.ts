@@ -1,5 +1,8 @@
 // The contract's rate-limit reply, asserted the same way wherever a test meets one.
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
+import { createApp } from '../../src/app';
+import { API, uniqueIp } from './client';
 import { errorBody } from './contract';
 
 export function limitHeaders(res: Response) {
@@ -27,4 +30,20 @@ export async function expectRefusal(res: Response, limit: number) {
   expect(Number(headers.reset)).toBeGreaterThanOrEqual(now + body.retry_after - 1);
   expect(Number(headers.reset)).toBeLessThanOrEqual(now + body.retry_after + 1);
   return body;
+}
+
+// The same app with other Worker variables (or a broken binding): loadConfig
+// parses each env object afresh, so this is what a changed [vars] entry does.
+export async function callWith(
+  envOverride: Partial<Env> & Record<string, unknown>,
+  path: string,
+  init: RequestInit = {},
+) {
+  const app = createApp();
+  const headers = new Headers(init.headers);
+  if (!headers.has('cf-connecting-ip')) headers.set('cf-connecting-ip', uniqueIp());
+  const ctx = createExecutionContext();
+  const res = await app.request(`${API}${path}`, { ...init, headers }, { ...env, ...envOverride }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }

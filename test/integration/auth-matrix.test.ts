@@ -101,6 +101,46 @@ const ROUTES: Record<string, RouteCase> = {
     expect: [401, 401, 401, 200, 200, 200, 200, 200],
     send: (_w, token) => read(api(token).auth.refresh.$post()),
   },
+  // Operator routes: none of these callers is an operator (ADMIN_USERNAMES is empty
+  // here); test/integration/admin-*.test.ts cover operators and their API tokens.
+  'POST /admin/packages/{name}/takedown': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(api(token).admin.packages[':name'].takedown.$post({ param: { name: w.pkg }, json: { reason: 'x' } })),
+  },
+  'POST /admin/packages/{name}/restore': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) => read(api(token).admin.packages[':name'].restore.$post({ param: { name: w.pkg }, json: {} })),
+  },
+  'POST /admin/users/{username}/suspend': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(
+        api(token).admin.users[':username'].suspend.$post({
+          param: { username: w.stranger.username },
+          json: { reason: 'x' },
+        }),
+      ),
+  },
+  'POST /admin/users/{username}/unsuspend': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) =>
+      read(api(token).admin.users[':username'].unsuspend.$post({ param: { username: w.stranger.username }, json: {} })),
+  },
+  'PUT /admin/reserved-names/{name}': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (_w, token) =>
+      read(
+        api(token).admin['reserved-names'][':name'].$put({
+          param: { name: packageName('mxr') },
+          json: { reason: 'x' },
+        }),
+      ),
+  },
+  'DELETE /admin/reserved-names/{name}': {
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: (w, token) => read(api(token).admin['reserved-names'][':name'].$delete({ param: { name: w.pkg } })),
+  },
   'PUT /packages/{name}/deprecate': {
     scope: 'owners',
     expect: [401, 401, 401, 403, 403, 403, 403, 200],
@@ -171,6 +211,38 @@ const ROUTES: Record<string, RouteCase> = {
     send: async (w, token) => {
       const version = await freshVersion(w);
       return read(api(token).packages[':name'][':version'].$delete({ param: { name: w.pkg, version } }));
+    },
+  },
+  'POST /packages/{name}/delete': {
+    // Owners with a session token only: no API token deletes, whatever its scopes.
+    scope: 'yank',
+    expect: [401, 401, 401, 403, 403, 403, 403, 200],
+    send: async (w, token) => {
+      const version = await freshVersion(w);
+      return callJson(`/packages/${w.pkg}/delete`, { method: 'POST', token, json: { version } });
+    },
+  },
+  'POST /packages/{name}/reports': {
+    // Anyone signed in, with any live token.
+    expect: [401, 401, 401, 201, 201, 201, 201, 201],
+    send: (w, token) =>
+      callJson(`/packages/${w.pkg}/reports`, { method: 'POST', token, json: { kind: 'spam', text: 'x' } }),
+  },
+  'POST /admin/reports/{id}/close': {
+    // Operators only (ADMIN_USERNAMES is empty here); test/integration/reports.test.ts has the operator's side.
+    expect: [401, 401, 401, 403, 403, 403, 403, 403],
+    send: async (w, token) => {
+      const filed = await callJson(`/packages/${w.pkg}/reports`, {
+        method: 'POST',
+        token: w.stranger.token,
+        json: { kind: 'other', text: 'x' },
+      });
+      expect(filed.status).toBe(201);
+      return callJson(`/admin/reports/${filed.body.report_id}/close`, {
+        method: 'POST',
+        token,
+        json: { resolution: 'done' },
+      });
     },
   },
   'PUT /packages/{name}/{version}/unyank': {

@@ -89,6 +89,25 @@ describe('writes purge exactly the tags of what they changed', () => {
     expect(unyank.purged).toEqual([[`pkg:${name}`, `pkg:${name}@1.0.0`]]);
   });
 
+  it('deleting purges the package and the deleted versions; a refused deletion purges nothing', async () => {
+    const { owner, name } = await ownedPackage();
+    await publishPackage(owner.token, name, '1.1.0');
+    const refused = await withPurges(`/packages/${name}/delete`, { method: 'POST', token: stranger.token, json: {} });
+    expect(refused.status).toBe(403);
+    expect(refused.purged).toEqual([]);
+    const one = await withPurges(`/packages/${name}/delete`, {
+      method: 'POST',
+      token: owner.token,
+      json: { version: '1.1.0' },
+    });
+    expect(one.status).toBe(200);
+    expect(one.purged).toEqual([[`pkg:${name}`, `pkg:${name}@1.1.0`]]);
+    await publishPackage(owner.token, name, '1.2.0');
+    const all = await withPurges(`/packages/${name}/delete`, { method: 'POST', token: owner.token, json: {} });
+    expect(all.status).toBe(200);
+    expect(all.purged).toEqual([[`pkg:${name}`, `pkg:${name}@1.0.0`, `pkg:${name}@1.2.0`]]);
+  });
+
   it('deprecate and undeprecate purge the package tag', async () => {
     const { owner, name } = await ownedPackage();
     const put = await withPurges(`/packages/${name}/deprecate`, {

@@ -1,22 +1,15 @@
 // Rate limits end to end through the Worker's fetch handler, with the real
 // RateLimiter objects. Where a test needs a bucket nearly spent, it spends it
 // inside the object itself (fast) and then crosses the limit over HTTP.
-import {
-  createExecutionContext,
-  env,
-  listDurableObjectIds,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { env, listDurableObjectIds, runInDurableObject } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
 import type { RateLimiter } from '../../src/durable-objects/rate-limiter';
 import { bucketKeys } from '../../src/lib/rate-limit-rules';
-import { API, call, uniqueIp } from '../helpers/client';
+import { call, uniqueIp } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { createUser, type TestUser, unique } from '../helpers/factories';
-import { expectRefusal, limitHeaders } from '../helpers/rate-limit';
+import { callWith, expectRefusal, limitHeaders } from '../helpers/rate-limit';
 
 const limiterFor = (key: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
 
@@ -29,18 +22,6 @@ async function spend(key: string, limit: number, n: number): Promise<void> {
     return count;
   });
   expect(allowed).toBe(Math.min(n, limit));
-}
-
-// The same app with other Worker variables (or a broken binding): loadConfig
-// parses each env object afresh, so this is what a changed [vars] entry does.
-async function callWith(envOverride: Partial<Env> & Record<string, unknown>, path: string, init: RequestInit = {}) {
-  const app = createApp();
-  const headers = new Headers(init.headers);
-  if (!headers.has('cf-connecting-ip')) headers.set('cf-connecting-ip', uniqueIp());
-  const ctx = createExecutionContext();
-  const res = await app.request(`${API}${path}`, { ...init, headers }, { ...env, ...envOverride }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
 }
 
 let user: TestUser;

@@ -234,7 +234,7 @@ describe('user, categories and error pages', () => {
   it('serves the API reference in the site frame with the viewer from our own assets', async () => {
     const { status, html, res } = await getPage('/docs');
     expect(status).toBe(200);
-    expectSecurityHeaders(res, expect);
+    expectSecurityHeaders(res, expect, 'inline-styles');
     expect(html).toContain(`src="${ASSET_URLS['scalar.js']}"`);
     expect(html).toContain(`href="${ASSET_URLS['scalar.css']}"`);
     expect(html).toContain('data-url="/api/v1/openapi.json"');

@@ -66,7 +66,13 @@ describe('creating a webhook', () => {
 
   it('subscribes to every event when none are named, and de-duplicates named ones', async () => {
     const all = await createWebhook(owner.token, name);
-    expect(all.events).toEqual(['package.published', 'package.yanked', 'package.deprecated']);
+    expect(all.events).toEqual([
+      'package.published',
+      'package.yanked',
+      'package.deprecated',
+      'version.deleted',
+      'package.deleted',
+    ]);
     const { status, body } = await callJson(`/packages/${name}/webhooks`, {
       token: owner.token,
       json: { url: receiverEndpoint('dup').url, events: ['package.yanked', 'package.yanked'] },

@@ -68,6 +68,31 @@ describe('readMultipart', () => {
     });
   }
 
+  it('keeps body chunks as they arrived, without copying them, unless an edge cuts a possible delimiter', async () => {
+    const chunks = [
+      enc.encode('--B\r\nContent-Disposition: form-data; name="tarball"; filename="t"\r\n\r\n'),
+      new Uint8Array(4096).fill(7),
+      new Uint8Array(4096).fill(8),
+      // Ends with "\r\n-": the reader must hold those three bytes back.
+      join(new Uint8Array(100).fill(9), '\r\n-'),
+      enc.encode('-B--\r\n'),
+    ];
+    let i = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        const chunk = chunks[i++];
+        if (chunk) ctl.enqueue(chunk);
+        else ctl.close();
+      },
+    });
+    const [part] = await readMultipart(stream, 'B');
+    expect(part?.size).toBe(4096 + 4096 + 100);
+    const buffers = part!.chunks.map((c) => c.buffer);
+    expect(buffers).toContain(chunks[1]!.buffer);
+    expect(buffers).toContain(chunks[2]!.buffer);
+    expect(buffers).toContain(chunks[3]!.buffer);
+  });
+
   it('reads quoted names with escapes and empty parts', async () => {
     const raw = join('--b\r\nContent-Disposition: form-data; name="a\\"b"; filename="f.tgz"\r\n\r\n\r\n--b--');
     const [part] = await readMultipart(streamOf(raw, 5), 'b');

@@ -12,6 +12,7 @@ const row = (over: Partial<IndexRow>): IndexRow => ({
   checksum: `sha256:${'ab'.repeat(32)}`,
   yanked: false,
   published_at: '2026-11-27T12:00:00.000Z',
+  taken_down: null,
   ...over,
 });
 

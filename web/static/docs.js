@@ -1,5 +1,5 @@
 // Mounts the API reference viewer (scalar.js, served from this origin) on /docs.
-const mount = document.getElementById('api-reference');
+const mount = document.getElementById('api-viewer');
 if (mount && window.Scalar) {
   window.Scalar.createApiReference(mount, {
     url: mount.dataset.url,

@@ -4,7 +4,7 @@ import { PackageList, Pagination } from '../components';
 import { plural } from '../format';
 import { Layout } from '../layout';
 
-export const CATEGORY_BLURBS: Record<Category, string> = {
+const CATEGORY_BLURBS: Record<Category, string> = {
   ui: 'Widgets, layout and rendering',
   http: 'Clients, servers and routing',
   database: 'Drivers, query builders, migrations',
@@ -14,21 +14,28 @@ export const CATEGORY_BLURBS: Record<Category, string> = {
   tools: 'Command-line and build tooling',
 };
 
+/** Every category as a card: its name and what it holds. */
+export function CategoryGrid(props: { categories: readonly Category[]; id?: string }) {
+  return (
+    <ul class="category-grid" id={props.id}>
+      {props.categories.map((c) => (
+        <li>
+          <a href={`/categories/${c}`}>
+            <strong>{c}</strong>
+            <span>{CATEGORY_BLURBS[c]}</span>
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function CategoriesPage() {
   return (
     <Layout title="Categories" description="Browse Raven packages by category.">
       <h1>Categories</h1>
       <p class="muted">A package belongs to a category when its manifest lists it in categories or keywords.</p>
-      <ul class="category-grid" id="categories">
-        {CATEGORIES.map((c) => (
-          <li>
-            <a href={`/categories/${c}`}>
-              <strong>{c}</strong>
-              <span>{CATEGORY_BLURBS[c]}</span>
-            </a>
-          </li>
-        ))}
-      </ul>
+      <CategoryGrid categories={CATEGORIES} id="categories" />
     </Layout>
   );
 }

@@ -4,7 +4,7 @@ import type { HomePageData } from '../../services/web-pages';
 import { PackageList } from '../components';
 import { formatCompact, formatNumber } from '../format';
 import { Layout, SearchForm, SITE_NAME } from '../layout';
-import { CATEGORY_BLURBS } from './categories';
+import { CategoryGrid } from './categories';
 
 export function HomePage(props: { data: HomePageData; categories: readonly Category[] }) {
   const { stats, trending, ...lists } = props.data;
@@ -22,18 +22,18 @@ export function HomePage(props: { data: HomePageData; categories: readonly Categ
           Registry totals
         </h2>
         <ul class="stats" id="totals">
-          <li>
-            <strong>{formatNumber(stats.total_packages)}</strong> packages
-          </li>
-          <li>
-            <strong>{formatNumber(stats.total_versions)}</strong> versions
-          </li>
-          <li>
-            <strong>{formatNumber(stats.total_downloads)}</strong> downloads
-          </li>
-          <li>
-            <strong>{formatNumber(stats.total_users)}</strong> users
-          </li>
+          {(
+            [
+              [stats.total_packages, 'packages'],
+              [stats.total_versions, 'versions'],
+              [stats.total_downloads, 'downloads'],
+              [stats.total_users, 'users'],
+            ] as const
+          ).map(([count, what]) => (
+            <li>
+              <strong>{formatNumber(count)}</strong> {what}
+            </li>
+          ))}
         </ul>
       </section>
       <div class="columns">
@@ -62,16 +62,7 @@ export function HomePage(props: { data: HomePageData; categories: readonly Categ
       </div>
       <section aria-labelledby="categories-title">
         <h2 id="categories-title">Categories</h2>
-        <ul class="category-grid">
-          {props.categories.map((c) => (
-            <li>
-              <a href={`/categories/${c}`}>
-                <strong>{c}</strong>
-                <span>{CATEGORY_BLURBS[c]}</span>
-              </a>
-            </li>
-          ))}
-        </ul>
+        <CategoryGrid categories={props.categories} />
       </section>
     </Layout>
   );

@@ -6,9 +6,10 @@ import type { Provenance } from '../../lib/trusted-claims';
 import { sortVersions } from '../../lib/versions';
 import type { PackagePageRow } from '../../services/web-pages';
 import { DownloadsChart } from '../chart';
-import { PackageList, packageHref, Tags } from '../components';
+import { PackageList, packageHref, TableHead, Tags } from '../components';
 import { formatBytes, formatDate, formatNumber, plural, requirementOf, safeUrl } from '../format';
 import { Layout } from '../layout';
+import { reportHref } from './reports';
 
 export const TABS = ['readme', 'versions', 'dependencies', 'dependents'] as const;
 export type Tab = (typeof TABS)[number];
@@ -94,13 +95,7 @@ function Versions(props: { pkg: PackagePageRow; current: string }) {
   return (
     <table class="data" id="versions">
       <caption class="visually-hidden">All versions of {props.pkg.name}, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">Published</th>
-          <th scope="col">Downloads</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Version', 'Published', 'Downloads']} />
       <tbody>
         {rows.map((v) => (
           <tr>
@@ -187,22 +182,21 @@ function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
               <dd>{version.license}</dd>
             </>
           ) : null}
-          {version.repository ? (
-            <>
-              <dt>Repository</dt>
-              <dd>
-                <ExternalLink url={version.repository} />
-              </dd>
-            </>
-          ) : null}
-          {version.homepage ? (
-            <>
-              <dt>Homepage</dt>
-              <dd>
-                <ExternalLink url={version.homepage} />
-              </dd>
-            </>
-          ) : null}
+          {(
+            [
+              ['Repository', version.repository],
+              ['Homepage', version.homepage],
+            ] as const
+          ).map(([term, url]) =>
+            url ? (
+              <>
+                <dt>{term}</dt>
+                <dd>
+                  <ExternalLink url={url} />
+                </dd>
+              </>
+            ) : null,
+          )}
           <dt>Size</dt>
           <dd>{formatBytes(version.size_bytes)}</dd>
           <dt>Downloads</dt>
@@ -240,6 +234,18 @@ function Sidebar(props: { pkg: PackagePageRow; version: Version }) {
       <section>
         <h2>Downloads, last 90 days</h2>
         <DownloadsChart daily={pkg.daily} today={new Date()} />
+      </section>
+      <section>
+        <h2>Something wrong?</h2>
+        <p>
+          <a
+            href={`${reportHref(pkg.name)}?version=${encodeURIComponent(version.version)}`}
+            id="report-link"
+            rel="nofollow"
+          >
+            Report {pkg.name} to the registry’s operators
+          </a>
+        </p>
       </section>
     </aside>
   );

@@ -2,9 +2,9 @@
 // their own file (tokens.tsx).
 import type { Child } from 'hono/jsx';
 import type { ProfileRow } from '../../../services/profiles';
-import { packageHref } from '../../components';
+import { packageHref, TableHead } from '../../components';
 import { formatDate, plural } from '../../format';
-import { Csrf, type Errors, Field, FormAlert, Notice } from '../../forms';
+import { ActionForm, type Errors, Field, FormAlert, StackForm, TabPanel } from '../../forms';
 import { Layout, type Viewer } from '../../layout';
 
 export type AccountTab = 'account' | 'tokens' | 'sessions' | 'invitations' | 'password';
@@ -28,15 +28,9 @@ export function AccountLayout(props: {
   return (
     <Layout title={props.title} viewer={props.viewer} scripts={props.scripts}>
       <h1>{props.title}</h1>
-      <nav class="tabs" aria-label="Account">
-        {TABS.map(([tab, label, href]) => (
-          <a href={href} aria-current={tab === props.tab ? 'page' : undefined}>
-            {label}
-          </a>
-        ))}
-      </nav>
-      <Notice text={props.notice} />
-      <div class="tab-panel">{props.children}</div>
+      <TabPanel label="Account" tabs={TABS} current={props.tab} notice={props.notice}>
+        {props.children}
+      </TabPanel>
     </Layout>
   );
 }
@@ -66,14 +60,7 @@ export function AccountPage(props: { viewer: Viewer; user: ProfileRow; notice?: 
         </p>
       ) : (
         <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">Package</th>
-              <th scope="col">Latest</th>
-              <th scope="col">Your role</th>
-              <th scope="col">Settings</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Package', 'Latest', 'Your role', 'Settings']} />
           <tbody>
             {user.packages.map((p) => (
               <tr>
@@ -105,17 +92,7 @@ export function SessionsPage(props: { viewer: Viewer; sessions: Token[]; current
         once.
       </p>
       <table class="data" id="sessions">
-        <thead>
-          <tr>
-            <th scope="col">Kind</th>
-            <th scope="col">Signed in</th>
-            <th scope="col">Last seen</th>
-            <th scope="col">Expires</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Kind', 'Signed in', 'Last seen', 'Expires']} actions />
         <tbody>
           {props.sessions.map((s) => (
             <tr>
@@ -127,13 +104,12 @@ export function SessionsPage(props: { viewer: Viewer; sessions: Token[]; current
                 {s.id === props.current ? (
                   <strong>This browser</strong>
                 ) : (
-                  <form class="inline-form" action={`/account/tokens/${s.id}/revoke`} method="post">
-                    <Csrf token={props.viewer.csrf} />
-                    <input type="hidden" name="back" value="sessions" />
-                    <button type="submit" class="button secondary">
-                      Sign out
-                    </button>
-                  </form>
+                  <ActionForm
+                    action={`/account/tokens/${s.id}/revoke`}
+                    csrf={props.viewer.csrf}
+                    label="Sign out"
+                    fields={{ back: 'sessions' }}
+                  />
                 )}
               </td>
             </tr>
@@ -141,12 +117,13 @@ export function SessionsPage(props: { viewer: Viewer; sessions: Token[]; current
         </tbody>
       </table>
       {others > 0 ? (
-        <form action="/account/sessions/sign-out-others" method="post">
-          <Csrf token={props.viewer.csrf} />
-          <button type="submit" class="button">
-            Sign out the {plural(others, 'other session')}
-          </button>
-        </form>
+        <ActionForm
+          action="/account/sessions/sign-out-others"
+          csrf={props.viewer.csrf}
+          label={`Sign out the ${plural(others, 'other session')}`}
+          primary
+          block
+        />
       ) : null}
     </AccountLayout>
   );
@@ -155,9 +132,7 @@ export function SessionsPage(props: { viewer: Viewer; sessions: Token[]; current
 export function PasswordPage(props: { viewer: Viewer; errors?: Errors; error?: string; notice?: string }) {
   return (
     <AccountLayout viewer={props.viewer} tab="password" title="Change your password" notice={props.notice}>
-      <FormAlert message={props.error} />
-      <form class="stack-form narrow" action="/account/password" method="post" novalidate>
-        <Csrf token={props.viewer.csrf} />
+      <StackForm action="/account/password" csrf={props.viewer.csrf} error={props.error}>
         <Field
           name="current_password"
           label="Current password"
@@ -178,7 +153,7 @@ export function PasswordPage(props: { viewer: Viewer; errors?: Errors; error?: s
         <button type="submit" class="button">
           Change password
         </button>
-      </form>
+      </StackForm>
     </AccountLayout>
   );
 }
@@ -216,18 +191,15 @@ export function InvitationsPage(props: {
                 {formatDate(i.expires_at)}.
               </p>
               <div class="actions">
-                <form class="inline-form" action={`/account/invitations/${i.invitation_id}/accept`} method="post">
-                  <Csrf token={props.viewer.csrf} />
-                  <button type="submit" class="button" aria-label={`Accept the invitation to ${i.package}`}>
-                    Accept
-                  </button>
-                </form>
-                <form class="inline-form" action={`/account/invitations/${i.invitation_id}/decline`} method="post">
-                  <Csrf token={props.viewer.csrf} />
-                  <button type="submit" class="button secondary" aria-label={`Decline the invitation to ${i.package}`}>
-                    Decline
-                  </button>
-                </form>
+                {(['accept', 'decline'] as const).map((verb) => (
+                  <ActionForm
+                    action={`/account/invitations/${i.invitation_id}/${verb}`}
+                    csrf={props.viewer.csrf}
+                    label={verb === 'accept' ? 'Accept' : 'Decline'}
+                    ariaLabel={`${verb === 'accept' ? 'Accept' : 'Decline'} the invitation to ${i.package}`}
+                    primary={verb === 'accept'}
+                  />
+                ))}
               </div>
             </li>
           ))}

@@ -3,9 +3,9 @@
 import { ASSET_URLS } from '../../../generated/assets';
 import { WEBHOOK_EVENTS } from '../../../schemas/webhooks';
 import type { DeliveryView, WebhookView } from '../../../services/webhooks';
-import { Pagination } from '../../components';
+import { Pagination, TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { Csrf, type Errors, Field, FormAlert } from '../../forms';
+import { ActionForm, Checkboxes, type Errors, Field, StackForm } from '../../forms';
 import type { Viewer } from '../../layout';
 import { SettingsLayout, settingsHref } from './settings';
 
@@ -45,35 +45,21 @@ export function WebhooksPage(props: {
               </div>
               <div class="actions">
                 <a href={settingsHref(props.name, `/webhooks/${w.id}`)}>Recent deliveries</a>
-                <form
-                  class="inline-form"
-                  action={settingsHref(props.name, `/webhooks/${w.id}/${w.paused ? 'resume' : 'pause'}`)}
-                  method="post"
-                >
-                  <Csrf token={props.viewer.csrf} />
-                  <button
-                    type="submit"
-                    class="button secondary"
-                    aria-label={`${w.paused ? 'Resume' : 'Pause'} the webhook for ${w.url}`}
-                  >
-                    {w.paused ? 'Resume' : 'Pause'}
-                  </button>
-                </form>
-                <form class="inline-form" action={settingsHref(props.name, `/webhooks/${w.id}/delete`)} method="post">
-                  <Csrf token={props.viewer.csrf} />
-                  <button type="submit" class="button secondary" aria-label={`Delete the webhook for ${w.url}`}>
-                    Delete
-                  </button>
-                </form>
+                {(w.paused ? ['Resume', 'Delete'] : ['Pause', 'Delete']).map((verb) => (
+                  <ActionForm
+                    action={settingsHref(props.name, `/webhooks/${w.id}/${verb.toLowerCase()}`)}
+                    csrf={props.viewer.csrf}
+                    label={verb}
+                    ariaLabel={`${verb} the webhook for ${w.url}`}
+                  />
+                ))}
               </div>
             </li>
           ))}
         </ul>
       )}
       <h2>Add a webhook</h2>
-      <FormAlert message={props.error} />
-      <form class="stack-form narrow" action={settingsHref(props.name, '/webhooks')} method="post" novalidate>
-        <Csrf token={props.viewer.csrf} />
+      <StackForm action={settingsHref(props.name, '/webhooks')} csrf={props.viewer.csrf} error={props.error}>
         <Field
           name="url"
           label="URL"
@@ -83,26 +69,11 @@ export function WebhooksPage(props: {
           hint="An https:// address on the public internet."
           required
         />
-        <fieldset
-          class={errors.events ? 'has-error' : undefined}
-          aria-describedby={errors.events ? 'events-error' : undefined}
-        >
-          <legend>Events</legend>
-          {WEBHOOK_EVENTS.map((event) => (
-            <label class="check">
-              <input type="checkbox" name="events" value={event} checked={checked.includes(event)} /> {event}
-            </label>
-          ))}
-          {errors.events ? (
-            <p class="field-error" id="events-error">
-              {errors.events}
-            </p>
-          ) : null}
-        </fieldset>
+        <Checkboxes name="events" legend="Events" options={WEBHOOK_EVENTS} checked={checked} errors={errors} />
         <button type="submit" class="button">
           Add webhook
         </button>
-      </form>
+      </StackForm>
     </SettingsLayout>
   );
 }
@@ -142,18 +113,7 @@ export function DeliveriesPage(props: {
       ) : (
         <section class="table-scroll" tabindex={0} aria-label="Recent deliveries">
           <table class="data" id="deliveries">
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last response</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Event', 'Created', 'Status', 'Attempts', 'Last response']} actions />
             <tbody>
               {props.deliveries.map((d) => {
                 const last = d.attempts.at(-1);
@@ -171,23 +131,15 @@ export function DeliveriesPage(props: {
                     </td>
                     <td>
                       {d.status === 'pending' ? null : (
-                        <form
-                          class="inline-form"
+                        <ActionForm
                           action={settingsHref(
                             props.name,
                             `/webhooks/${props.webhookId}/deliveries/${d.delivery_id}/redeliver`,
                           )}
-                          method="post"
-                        >
-                          <Csrf token={props.viewer.csrf} />
-                          <button
-                            type="submit"
-                            class="button secondary"
-                            aria-label={`Redeliver ${d.event} ${d.version}`}
-                          >
-                            Redeliver
-                          </button>
-                        </form>
+                          csrf={props.viewer.csrf}
+                          label="Redeliver"
+                          ariaLabel={`Redeliver ${d.event} ${d.version}`}
+                        />
                       )}
                     </td>
                   </tr>
@@ -232,14 +184,7 @@ export function AuditPage(props: { viewer: Viewer; name: string; entries: AuditE
       ) : (
         <section class="table-scroll" tabindex={0} aria-label="Audit log">
           <table class="data" id="audit">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Who', 'Action', 'Details']} />
             <tbody>
               {props.entries.map((e) => (
                 <tr>

@@ -4,9 +4,9 @@
 // settings-extra.tsx.
 import type { Child } from 'hono/jsx';
 import type { PackageSettingsRow } from '../../../services/package-settings';
-import { packageHref } from '../../components';
+import { packageHref, TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { Csrf, type Errors, Field, FormAlert, Notice } from '../../forms';
+import { ActionForm, Csrf, type Errors, Field, FormAlert, StackForm, TabPanel } from '../../forms';
 import { Layout, type Viewer } from '../../layout';
 
 export type SettingsTab = 'settings' | 'webhooks' | 'audit';
@@ -33,15 +33,9 @@ export function SettingsLayout(props: {
         <a href={packageHref(props.name)}>← {props.name}</a>
       </p>
       <h1>Settings of {props.name}</h1>
-      <nav class="tabs" aria-label="Package settings">
-        {tabs.map(([tab, label, href]) => (
-          <a href={href} aria-current={tab === props.tab ? 'page' : undefined}>
-            {label}
-          </a>
-        ))}
-      </nav>
-      <Notice text={props.notice} />
-      <div class="tab-panel">{props.children}</div>
+      <TabPanel label="Package settings" tabs={tabs} current={props.tab} notice={props.notice}>
+        {props.children}
+      </TabPanel>
     </Layout>
   );
 }
@@ -85,7 +79,6 @@ export function SettingsPage(props: {
   const { pkg, viewer } = props;
   const owner = pkg.role === 'owner';
   const errors = props.errors ?? {};
-  const csrf = <Csrf token={viewer.csrf} />;
   return (
     <SettingsLayout viewer={viewer} name={pkg.name} owner={owner} tab="settings" notice={props.notice}>
       <p>
@@ -119,24 +112,20 @@ export function SettingsPage(props: {
                   <td>{formatDate(m.added_at)}</td>
                   {owner ? (
                     <td class="actions">
-                      <form class="inline-form" action={settingsHref(pkg.name, '/members')} method="post">
-                        {csrf}
-                        <input type="hidden" name="username" value={m.username} />
-                        <RoleSelect id={`role-${i}`} value={m.role} label={`Role of ${m.username}`} hidden />
-                        <button type="submit" class="button secondary">
-                          Set role
-                        </button>
-                      </form>
-                      <form
-                        class="inline-form"
-                        action={settingsHref(pkg.name, `/members/${encodeURIComponent(m.username)}/remove`)}
-                        method="post"
+                      <ActionForm
+                        action={settingsHref(pkg.name, '/members')}
+                        csrf={viewer.csrf}
+                        label="Set role"
+                        fields={{ username: m.username }}
                       >
-                        {csrf}
-                        <button type="submit" class="button secondary" aria-label={`Remove ${m.username}`}>
-                          Remove
-                        </button>
-                      </form>
+                        <RoleSelect id={`role-${i}`} value={m.role} label={`Role of ${m.username}`} hidden />
+                      </ActionForm>
+                      <ActionForm
+                        action={settingsHref(pkg.name, `/members/${encodeURIComponent(m.username)}/remove`)}
+                        csrf={viewer.csrf}
+                        label="Remove"
+                        ariaLabel={`Remove ${m.username}`}
+                      />
                     </td>
                   ) : null}
                 </tr>
@@ -148,8 +137,7 @@ export function SettingsPage(props: {
           <>
             <h3>Invite someone</h3>
             <p class="hint">They join only when they accept, from their Invitations page (within 30 days).</p>
-            <form class="stack-form narrow" action={settingsHref(pkg.name, '/members')} method="post" novalidate>
-              {csrf}
+            <StackForm action={settingsHref(pkg.name, '/members')} csrf={viewer.csrf}>
               <Field name="username" label="Username" value={props.values?.username} errors={errors} required />
               <div class="field">
                 <RoleSelect id="invite-role" value={props.values?.role} label="Role" error={errors.role} />
@@ -157,7 +145,7 @@ export function SettingsPage(props: {
               <button type="submit" class="button">
                 Invite
               </button>
-            </form>
+            </StackForm>
             {pkg.invitations.length ? (
               <>
                 <h3>Pending invitations</h3>
@@ -166,20 +154,12 @@ export function SettingsPage(props: {
                     <li>
                       <strong>{i.username}</strong> as {i.role}, invited by {i.invited_by || 'a former owner'}, expires{' '}
                       {formatDate(i.expires_at)}{' '}
-                      <form
-                        class="inline-form"
+                      <ActionForm
                         action={settingsHref(pkg.name, `/invitations/${i.invitation_id}/cancel`)}
-                        method="post"
-                      >
-                        {csrf}
-                        <button
-                          type="submit"
-                          class="button secondary"
-                          aria-label={`Cancel the invitation of ${i.username}`}
-                        >
-                          Cancel
-                        </button>
-                      </form>
+                        csrf={viewer.csrf}
+                        label="Cancel"
+                        ariaLabel={`Cancel the invitation of ${i.username}`}
+                      />
                     </li>
                   ))}
                 </ul>
@@ -197,16 +177,7 @@ export function SettingsPage(props: {
         </p>
         <section class="table-scroll" tabindex={0} aria-label="Versions">
           <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Published</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Version', 'Published', 'State']} actions />
             <tbody>
               {pkg.versions.map((v) => (
                 <tr>
@@ -242,18 +213,17 @@ export function SettingsPage(props: {
                 Deprecated since {formatDate(pkg.deprecated.deprecated_at)}:{' '}
                 <span id="deprecation-message">{pkg.deprecated.message}</span>
               </div>
-              <form action={settingsHref(pkg.name, '/undeprecate')} method="post">
-                {csrf}
-                <button type="submit" class="button secondary">
-                  Undeprecate
-                </button>
-              </form>
+              <ActionForm
+                action={settingsHref(pkg.name, '/undeprecate')}
+                csrf={viewer.csrf}
+                label="Undeprecate"
+                block
+              />
             </>
           ) : (
             <p class="hint">Deprecating keeps the package installable and tells its users why they should move on.</p>
           )}
-          <form class="stack-form narrow" action={settingsHref(pkg.name, '/deprecate')} method="post" novalidate>
-            {csrf}
+          <StackForm action={settingsHref(pkg.name, '/deprecate')} csrf={viewer.csrf}>
             <Field
               name="message"
               label={pkg.deprecated ? 'New deprecation message' : 'Deprecation message'}
@@ -265,7 +235,7 @@ export function SettingsPage(props: {
             <button type="submit" class="button">
               Deprecate
             </button>
-          </form>
+          </StackForm>
         </section>
       ) : null}
     </SettingsLayout>

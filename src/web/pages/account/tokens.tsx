@@ -2,8 +2,9 @@
 // shows a new token once with how the `raven pkg` CLI reads it.
 import { ASSET_URLS } from '../../../generated/assets';
 import { TOKEN_SCOPES } from '../../../lib/token-rules';
+import { TableHead } from '../../components';
 import { formatDate } from '../../format';
-import { Csrf, type Errors, Field, FormAlert } from '../../forms';
+import { ActionForm, Checkboxes, type Errors, Field, StackForm } from '../../forms';
 import type { Viewer } from '../../layout';
 import { AccountLayout, type Token } from './account';
 
@@ -33,19 +34,7 @@ export function TokensPage(props: {
       ) : (
         <section class="table-scroll" tabindex={0} aria-label="Your tokens">
           <table class="data" id="tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Packages</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Scopes', 'Packages', 'Created', 'Last used', 'Expires']} actions />
             <tbody>
               {props.tokens.map((t) => (
                 <tr>
@@ -56,12 +45,12 @@ export function TokensPage(props: {
                   <td>{t.last_used ? formatDate(t.last_used) : 'never'}</td>
                   <td>{formatDate(t.expires_at)}</td>
                   <td>
-                    <form class="inline-form" action={`/account/tokens/${t.id}/revoke`} method="post">
-                      <Csrf token={props.viewer.csrf} />
-                      <button type="submit" class="button secondary" aria-label={`Revoke ${t.name}`}>
-                        Revoke
-                      </button>
-                    </form>
+                    <ActionForm
+                      action={`/account/tokens/${t.id}/revoke`}
+                      csrf={props.viewer.csrf}
+                      label="Revoke"
+                      ariaLabel={`Revoke ${t.name}`}
+                    />
                   </td>
                 </tr>
               ))}
@@ -71,9 +60,7 @@ export function TokensPage(props: {
       )}
 
       <h2 id="new-token">Create a token</h2>
-      <FormAlert message={props.error} />
-      <form class="stack-form narrow" action="/account/tokens" method="post" novalidate>
-        <Csrf token={props.viewer.csrf} />
+      <StackForm action="/account/tokens" csrf={props.viewer.csrf} error={props.error}>
         <Field
           name="name"
           label="Name"
@@ -82,24 +69,15 @@ export function TokensPage(props: {
           hint="What it is for, e.g. “CI for raven-ui”."
           required
         />
-        <fieldset
-          class={errors.scopes ? 'has-error' : undefined}
-          aria-describedby={errors.scopes ? 'scopes-error' : undefined}
-        >
-          <legend>Scopes</legend>
-          <p class="hint">None ticked: everything you can do.</p>
-          {TOKEN_SCOPES.map((scope) => (
-            <label class="check">
-              <input type="checkbox" name="scopes" value={scope} checked={v.scopes?.includes(scope)} /> {scope}{' '}
-              <span class="muted">— {SCOPE_HELP[scope]}</span>
-            </label>
-          ))}
-          {errors.scopes ? (
-            <p class="field-error" id="scopes-error">
-              {errors.scopes}
-            </p>
-          ) : null}
-        </fieldset>
+        <Checkboxes
+          name="scopes"
+          legend="Scopes"
+          hint="None ticked: everything you can do."
+          options={TOKEN_SCOPES}
+          checked={v.scopes ?? []}
+          errors={errors}
+          help={(scope) => SCOPE_HELP[scope]}
+        />
         <Field
           name="package_pattern"
           label="Package pattern (optional)"
@@ -118,7 +96,7 @@ export function TokensPage(props: {
         <button type="submit" class="button">
           Create token
         </button>
-      </form>
+      </StackForm>
     </AccountLayout>
   );
 }
