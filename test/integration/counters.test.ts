@@ -189,6 +189,27 @@ describe('counters', () => {
     );
   });
 
+  it('match a recount after owners delete a version and then the package through the API', async () => {
+    const name = packageName('del');
+    const dependent = packageName('deldep');
+    const own = `${word}d`;
+    await publishPackage(user.token, name, '1.0.0', { keywords: [own] });
+    await publishPackage(user.token, dependent, '1.0.0', { keywords: [own], dependencies: { [name]: '^1.0' } });
+    await publishPackage(user.token, dependent, '1.1.0', { keywords: [own], dependencies: { [name]: '^1.0' } });
+    const remove = (pkg: string, json: Record<string, string>) =>
+      callJson(`/packages/${pkg}/delete`, { method: 'POST', token: user.token, json });
+    // The latest version of the dependent goes: 1.0.0, which depends on `name` too, is latest again.
+    await expectExactAcross([name, dependent], own, async () => {
+      expect((await remove(dependent, { version: '1.1.0' })).status).toBe(200);
+    });
+    expect(await stats(name)).toMatchObject({ dependents_count: 1 });
+    expect(await stats(dependent)).toMatchObject({ versions_count: 1 });
+    await expectExactAcross([name, dependent], own, async () => {
+      expect((await remove(dependent, {})).status).toBe(200);
+    });
+    expect(await stats(name)).toMatchObject({ dependents_count: 0 });
+  });
+
   it('keep their values when the cron folds them, and a folded key is one row', async () => {
     const name = packageName('fold');
     const own = `${word}f`;
