@@ -70,7 +70,7 @@ export type SearchBounds = {
   popularScan: number;
 };
 
-export const SEARCH_BOUNDS: SearchBounds = { pool: 100, popularScan: 1000 };
+const SEARCH_BOUNDS: SearchBounds = { pool: 100, popularScan: 1000 };
 /** Packages sampled (TABLESAMPLE SYSTEM_ROWS) to estimate a broad query's total. */
 const ESTIMATE_SAMPLE = 500;
 

@@ -27,9 +27,9 @@ import type { Queryable } from '../db/client';
 import type { TrendingPeriod } from '../schemas/discovery';
 
 /** The largest `limit` a request may ask for (src/schemas/discovery.ts), so every page is in the snapshot. */
-export const TRENDING_SNAPSHOT_SIZE = 100;
+const TRENDING_SNAPSHOT_SIZE = 100;
 /** How old a period's ranking may get before the cron ranks it again. */
-export const TRENDING_REFRESH_SECONDS = 300;
+const TRENDING_REFRESH_SECONDS = 300;
 
 export type TrendingPackage = {
   name: string;
