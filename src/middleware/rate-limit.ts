@@ -162,6 +162,18 @@ export async function limitNewPackage(c: AnyContext, userId: string): Promise<vo
   if (verdict) enforce(c, verdict, 'Too many new package names');
 }
 
+/**
+ * The website's search page draws from the same per-IP search bucket as
+ * GET /api/v1/search (pages skip the API middleware): otherwise a script could
+ * run uncached searches through the page at no cost. Throws the 429 ApiError;
+ * fails open. The page itself is cacheable, so it carries no X-RateLimit-*.
+ */
+export async function limitSearchPage(c: AnyContext): Promise<void> {
+  const bucket = requestBucket({ rule: 'search', userId: undefined, ip: clientIp(c) }, c.var.config);
+  const verdict = bucket ? await takeOrLog(c, bucket, 'open') : undefined;
+  if (verdict) enforce(c, verdict, 'Too many searches');
+}
+
 /** Call before filing a report: throws the 429 ApiError past the user's hourly report limit; fails open. */
 export async function limitReports(c: AnyContext, userId: string): Promise<void> {
   const verdict = await takeOrLog(c, reportBucket(userId, c.var.config), 'open');

@@ -8,6 +8,7 @@ import type { AppEnv } from '../env';
 import { ApiError, notFound } from '../errors';
 import { log } from '../lib/log';
 import { packageNameProblem } from '../lib/package-name';
+import { limitSearchPage } from '../middleware/rate-limit';
 import { CategoryParam, MAX_QUERY_LENGTH } from '../schemas/discovery';
 import { NameParam } from '../schemas/packages';
 import { UsernameParam } from '../schemas/users';
@@ -17,7 +18,7 @@ import { searchPackages } from '../services/search';
 import { homePage, packagePage } from '../services/web-pages';
 import { pageParams } from './guards';
 import { CategoriesPage, CategoryPage } from './pages/categories';
-import { ErrorPage, NotFoundPage, RemovedPage } from './pages/errors';
+import { ErrorPage, NotFoundPage, RemovedPage, TooManyRequestsPage } from './pages/errors';
 import { HomePage } from './pages/home';
 import { PackagePage, TABS, type Tab } from './pages/package';
 import { SearchPage } from './pages/search';
@@ -46,6 +47,10 @@ export const webRoutes = new Hono<AppEnv>();
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError && err.status === 404) return renderNotFound(c, err.message);
+  if (err instanceof ApiError && err.status === 429) {
+    for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
+    return sendPage(c, <TooManyRequestsPage message={err.message} />, 'no-store', 429);
+  }
   const requestId = c.get('requestId') ?? 'unknown';
   log.error('page failed', err, { request_id: requestId });
   return sendPage(c, <ErrorPage requestId={requestId} />, 'no-store', 500);
@@ -62,6 +67,7 @@ webRoutes.get('/', async (c) => {
 webRoutes.get('/search', async (c) => {
   const q = (c.req.query('q') ?? '').trim().slice(0, MAX_QUERY_LENGTH);
   const page = pageParam(c);
+  if (q) await limitSearchPage(c);
   const found = q
     ? await searchPackages(c.var.db.query, { q, limit: PER_PAGE, offset: (page - 1) * PER_PAGE })
     : { total: 0, results: [] };

@@ -98,7 +98,39 @@ describe('search page', () => {
     expect(blank.status).toBe(200);
     expect(blank.html).toContain('Type a package name');
   });
+
+  it('draws from the same per-IP search bucket as the API, and answers past it with a 429 page', async () => {
+    const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
+    const vars = { RATE_LIMIT_SEARCH_PER_HOUR: '2' };
+    const page = (path: string) => sendAs(ip, BASE + path, vars, 'text/html');
+    expect((await page(`/search?q=${token}`)).status).toBe(200);
+    expect((await sendAs(ip, `${BASE}/api/v1/search?q=${token}`, vars)).status).toBe(200);
+    // The bucket is spent: the page and the API both refuse, and the blank page costs nothing.
+    const refused = await page(`/search?q=${token}`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(refused.headers.get('cache-control')).toBe('private, no-store');
+    expectSecurityHeaders(refused, expect);
+    const html = await refused.text();
+    expect(titleOf(html)).toBe('Too many searches · Raven');
+    expect(html).toContain('the limit is 2 per hour');
+    expect((await sendAs(ip, `${BASE}/api/v1/search?q=${token}`, vars)).status).toBe(429);
+    expect((await page('/search?q=')).status).toBe(200);
+    expect((await page(`/packages/${n('raven-store')}`)).status).toBe(200);
+  });
 });
+
+/** A request from one client IP, with vars set for it alone (the app reads limits from the env it is given). */
+async function sendAs(ip: string, url: string, vars: Record<string, string>, accept = 'application/json') {
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(
+    new Request(url, { headers: { 'cf-connecting-ip': ip, accept } }),
+    { ...env, ...vars },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
 
 describe('package page', () => {
   it('inserts the stored README HTML as is and shows install line, metadata, owners and chart', async () => {

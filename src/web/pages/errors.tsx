@@ -46,6 +46,20 @@ export function ErrorPage(props: { requestId: string }) {
   );
 }
 
+/** Over the search limit (the same per-IP bucket as the API's search). */
+export function TooManyRequestsPage(props: { message: string }) {
+  return (
+    <ErrorFrame title="Too many searches" code={429} heading="Too many searches from your address">
+      <p class="muted" id="limit-message">
+        {props.message}
+      </p>
+      <p>
+        Browsing packages and categories is not limited: <a href="/categories">browse by category</a>.
+      </p>
+    </ErrorFrame>
+  );
+}
+
 /** A refused form (bad or missing CSRF token, another site's Origin): nothing was changed. */
 export function ForbiddenPage(props: { message?: string }) {
   return (
