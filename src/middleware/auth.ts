@@ -44,7 +44,8 @@ export const refuseBadToken = createMiddleware<AppEnv>(async (c, next) => {
 async function authenticate(c: Context<AppEnv>, allowTrusted: boolean): Promise<void> {
   const claims = c.get('claims');
   if (!claims) throw unauthenticated();
-  const auth = await authenticateToken(c.var.db.query, claims);
+  // Read-only mode: a signed-in read must not write (the maintenance may have made the database refuse writes).
+  const auth = await authenticateToken(c.var.db.query, claims, { touch: !c.var.config.REGISTRY_READ_ONLY });
   if (!auth) {
     if (!limiterSawRevoked(c)) await noteRevoked(c, claims.userId, claims);
     throw unauthenticated('The token has been revoked or has expired.');

@@ -68,7 +68,7 @@ const statsRoute = stats.get('/stats', {
 const packageStatsRoute = stats.get('/packages/{name}/stats', {
   summary: "A package's downloads, versions and dependents",
   request: { params: PackageNameParam },
-  responses: { 200: jsonResponse('Package numbers', PackageStatsReply), ...errorResponses(404) },
+  responses: { 200: jsonResponse('Package numbers', PackageStatsReply), ...errorResponses(404, 451) },
 });
 
 /**

@@ -50,8 +50,10 @@ async function readFacts(tx: Tx, packageId: string): Promise<Facts> {
         select sum(vd.count) from version_downloads vd join versions v on v.id = vd.version_id
         where v.package_id = p.id and vd.day > (now() at time zone 'utc')::date - 7
       ), 0)::float8 as downloads_last_week,
-      (select count(distinct d.package_id) from versions d
-        where d.dependencies ? p.name and d.package_id <> p.id and not d.yanked)::int as dependents,
+      -- What operators took down is not served, so it depends on nothing: it must not block a deletion.
+      (select count(distinct d.package_id) from versions d join packages dp on dp.id = d.package_id
+        where d.dependencies ? p.name and d.package_id <> p.id and not d.yanked
+          and ${visibleVersion('d')} and ${visiblePackage('dp')})::int as dependents,
       coalesce((
         select json_agg(json_build_object('id', v.id, 'version', v.version, 'published_at', v.published_at,
           'r2_key', v.r2_key, 'checksum', v.checksum, 'taken_down', not ${visibleVersion('v')}) order by v.published_at)

@@ -6,6 +6,8 @@
 // number search and listings show.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
+import { takedownOf } from '../db/fragments';
+import { type Takedown, takenDown } from '../errors';
 import { counter } from './counters';
 
 export type RegistryStats = {
@@ -40,7 +42,7 @@ export function toRegistryStats(row: Partial<RegistryStats> | undefined): Regist
 export type PackageStats = {
   name: string;
   downloads: { total: number; last_week: number; last_month: number; last_year: number };
-  /** Every published version, yanked ones included (versions are immutable). */
+  /** Every published version, yanked ones included (versions are immutable); taken-down ones are not counted. */
   versions_count: number;
   /** Other packages whose latest version lists this one in `dependencies`. */
   dependents_count: number;
@@ -55,12 +57,15 @@ export async function packageStats(db: Queryable, name: string): Promise<Package
     last_year: number;
     versions_count: number;
     dependents_count: number;
+    taken_down: Takedown | null;
   }>(sql`
-    select p.name, p.downloads::float8 as total,
+    select p.name, p.downloads::float8 as total, ${takedownOf('p')} as taken_down,
       coalesce(w.last_week, 0)::float8 as last_week,
       coalesce(w.last_month, 0)::float8 as last_month,
       coalesce(w.last_year, 0)::float8 as last_year,
-      p.versions_count::float8 as versions_count,
+      -- The maintained count less the package's taken-down versions (a few rows of this package at most).
+      (p.versions_count - (select count(*) from versions v
+        where v.package_id = p.id and v.taken_down_at is not null))::float8 as versions_count,
       ${counter(sql`'dependents:' || p.name`)} as dependents_count
     from packages p
     left join lateral (
@@ -75,6 +80,8 @@ export async function packageStats(db: Queryable, name: string): Promise<Package
     where p.name = ${name}`);
   const row = result.rows[0];
   if (!row) return undefined;
+  // Withheld as the package's own reply is: its numbers are no more public than its info.
+  if (row.taken_down) throw takenDown(`"${name}"`, row.taken_down);
   return {
     name: row.name,
     downloads: {

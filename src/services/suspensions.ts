@@ -1,7 +1,8 @@
 // Operators' suspensions: a suspended user cannot sign in (login says why) and
-// every token and session they hold is revoked in the same transaction, so
-// nothing issued before the suspension works after it. Their packages stay as
-// they are. Unsuspending lets them sign in again; the revoked tokens stay revoked.
+// every token and session they hold, and every invitation they sent still
+// pending, is revoked in the same transaction, so nothing issued before the
+// suspension works after it. Their packages stay as they are. Unsuspending
+// lets them sign in again; the revoked tokens and invitations stay revoked.
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import type { AuthContext } from '../env';
@@ -39,6 +40,10 @@ export function setSuspended(
         where user_id = ${user.id} and revoked_at is null and expires_at > now()
         returning id, expires_at`);
       revoked = rows.rows.map((r) => ({ tokenId: r.id, expiresAt: new Date(r.expires_at) }));
+      // An invitation is a grant made in their name too: accepted later, it would add an owner they chose.
+      await tx.execute(sql`
+        update package_invitations set status = 'cancelled', resolved_at = now()
+        where invited_by = ${user.id} and status = 'pending'`);
     }
     await recordOperatorAction(tx, actor, {
       action: change.suspend ? 'user.suspend' : 'user.unsuspend',

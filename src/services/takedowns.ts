@@ -2,9 +2,9 @@
 // read (src/db/fragments.ts defines "visible"), its downloads answer 451 with
 // the reason, and its blob stays in R2 so a restore brings it back unchanged.
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { Database, Queryable } from '../db/client';
 import type { AuthContext } from '../env';
-import { notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { lockPackage } from './access';
 import { recordOperatorAction } from './operators';
 import { refreshLatest } from './packages';
@@ -26,7 +26,8 @@ export interface TakedownChange {
 export function setTakedown(
   db: Database,
   actor: AuthContext,
-  target: { name: string; version?: string },
+  /** `reportedAt`: acting on a report filed then, so the package must be at least that old (see below). */
+  target: { name: string; version?: string; reportedAt?: string },
   change: { down: boolean; reason: string },
 ): Promise<TakedownChange> {
   const { name, version } = target;
@@ -34,6 +35,7 @@ export function setTakedown(
   return db.transaction(async (tx) => {
     const pkg = await lockPackage(tx, name);
     if (!pkg) throw notFound(`No package named "${name}".`);
+    if (target.reportedAt !== undefined) await refuseNewerPackage(tx, pkg.id, name, target.reportedAt);
     const at = reason === null ? sql`null` : sql`coalesce(taken_down_at, now())`;
     const result =
       version === undefined
@@ -59,4 +61,20 @@ export function setTakedown(
     const takenDownAt = row.taken_down_at === null ? null : new Date(row.taken_down_at);
     return { name, version, versions: row.versions, takenDownAt };
   });
+}
+
+/**
+ * A report names a package by name; the package it meant may have been deleted
+ * and the name taken since by someone else (after the 7-day hold). Taking down
+ * from such a report would hit the newcomer's unrelated package.
+ */
+async function refuseNewerPackage(tx: Queryable, packageId: string, name: string, reportedAt: string) {
+  const result = await tx.execute(sql`
+    select 1 from packages where id = ${packageId} and date_trunc('milliseconds', created_at) > ${reportedAt}::timestamptz`);
+  if (result.rows.length > 0) {
+    throw conflict(
+      `The report is about an earlier package named "${name}", deleted since; the package now under that name was ` +
+        'published after the report. Take it down by name if it is bad too.',
+    );
+  }
 }

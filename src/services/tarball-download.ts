@@ -3,7 +3,8 @@
 // to the client and the cache at once. Every served GET is counted; HEAD and
 // 304s are not. Parameters are validated by the route before anything here runs,
 // so a malformed name can never become a cache key or a counted download.
-import type { Database } from '../db/client';
+import { loadConfig } from '../config';
+import { type Database, databaseFor } from '../db/client';
 import { notFound, takenDown } from '../errors';
 import { packageTag, versionTag } from '../lib/edge-cache';
 import { etagFor, ifNoneMatchHits } from '../lib/etag';
@@ -91,12 +92,32 @@ export async function serveTarball(deps: DownloadDeps, req: DownloadRequest): Pr
   const cached = new Headers(headers);
   cached.set('Cache-Tag', [packageTag(name), versionTag(name, version)].join(','));
   deps.ctx.waitUntil(
-    cache.put(cacheKey, new Response(forCache, { headers: cached })).catch((err: unknown) => {
-      log.error('edge cache put failed', err);
-    }),
+    cache
+      .put(cacheKey, new Response(forCache, { headers: cached }))
+      .then(() => dropIfGone(deps.env, cacheKey, name, version))
+      .catch((err: unknown) => {
+        log.error('edge cache put failed', err);
+      }),
   );
   countDownload(deps.env, deps.ctx, name, version);
   return new Response(forClient.pipeThrough(new FixedLengthStream(object.size)), { status: 200, headers });
+}
+
+/**
+ * A takedown or deletion that committed while the copy was still streaming in
+ * purged before the copy existed, and cache hits never ask the database: look
+ * once more now that it is written, and drop it unless the version is still
+ * served. Once per cache fill, never per hit; its own connection, because the
+ * request's closes when the reply is sent.
+ */
+async function dropIfGone(env: Env, cacheKey: Request, name: string, version: string): Promise<void> {
+  const db = databaseFor(loadConfig(env));
+  try {
+    const row = await findTarball(db.query, name, version);
+    if (!row || row.takenDown) await caches.default.delete(cacheKey);
+  } finally {
+    await db.close().catch(() => {});
+  }
 }
 
 /** Drops this data centre's cached copy of a download at once (the tag purge reaches the others). */

@@ -55,11 +55,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Confirms a verified token is still live (not revoked, not expired, user
  * exists and is not suspended) and records its use, in one statement. `last_used` is written at most
- * once a minute per token so authenticated traffic does not become write traffic.
+ * once a minute per token so authenticated traffic does not become write traffic;
+ * never with `touch: false` (read-only mode: the database may refuse every write).
  */
 export async function authenticateToken(
   db: Queryable,
   claims: { userId: string; tokenId: string },
+  { touch = true }: { touch?: boolean } = {},
 ): Promise<AuthContext | null> {
   if (!UUID.test(claims.tokenId) || !UUID.test(claims.userId)) return null;
   const result = await db.execute<{
@@ -80,7 +82,7 @@ export async function authenticateToken(
         and t.revoked_at is null and t.expires_at > now() and u.suspended_at is null
     ), touched as (
       update api_tokens set last_used = now()
-      where id = (select id from live) and (last_used is null or last_used < now() - interval '1 minute')
+      where ${touch} and id = (select id from live) and (last_used is null or last_used < now() - interval '1 minute')
       returning id
     )
     select id, user_id, username, kind, scopes, package_pattern, package_ids, provenance from live`);

@@ -124,7 +124,11 @@ reportPageRoutes.post('/admin/reports/:id/takedown', sessionForm, async (c) => {
   if (!parsed.success) throw new ApiError('invalid_request', 'Say why, in up to 1000 characters of plain text.');
   const { reason } = parsed.data;
   const report = await getReport(c.var.db.query, c.req.param('id'));
-  const target = { name: report.package, ...(report.version ? { version: report.version } : {}) };
+  const target = {
+    name: report.package,
+    ...(report.version ? { version: report.version } : {}),
+    reportedAt: report.created_at,
+  };
   const change = await setTakedown(c.var.db, auth, target, { down: true, reason });
   const tags = [packageTag(change.name), ...(change.version ? [versionTag(change.name, change.version)] : [])];
   await purgeTags(c.executionCtx, tags);

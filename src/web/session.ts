@@ -54,10 +54,13 @@ export const webSession = createMiddleware<AppEnv>(async (c, next) => {
   const token = getCookie(c, cookieName(c));
   if (token) {
     const claims = await verifyToken(token, c.var.config.JWT_SECRET);
-    const auth = claims ? await authenticateToken(c.var.db.query, claims) : null;
+    // Read-only mode: no last-used stamp and no sliding, so a signed-in page view writes nothing.
+    const writable = !c.var.config.REGISTRY_READ_ONLY;
+    const auth = claims ? await authenticateToken(c.var.db.query, claims, { touch: writable }) : null;
     if (auth?.tokenKind === 'web') {
       c.set('auth', auth);
-      if (claims && claims.expiresAt.getTime() - Date.now() < (SESSION_TTL_DAYS - 1) * DAY_MS) await slide(c, auth);
+      if (writable && claims && claims.expiresAt.getTime() - Date.now() < (SESSION_TTL_DAYS - 1) * DAY_MS)
+        await slide(c, auth);
     } else {
       clearSessionCookie(c);
     }

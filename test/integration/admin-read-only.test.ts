@@ -1,9 +1,14 @@
 // Read-only mode (REGISTRY_READ_ONLY="true"): every write, API or website form,
 // sign-in included, answers 503 with Retry-After and says why; reads keep working.
+import { env } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/config';
+import { verifyToken } from '../../src/lib/tokens';
+import { issueToken } from '../../src/services/tokens';
 import { adminCall, createOperator } from '../helpers/admin';
 import { errorBody } from '../helpers/contract';
+import { withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { makeTarball, metadataFor, multipartBody, packageName, publishPackage } from '../helpers/packages';
 
@@ -76,6 +81,33 @@ describe('in read-only mode', () => {
     expect((await adminCall(`/index/${name}`, sent)).status).toBe(200);
     expect((await adminCall('/users/me', { ...sent, token: owner.token })).status).toBe(200);
     expect((await adminCall(`site:/packages/${name}`, sent)).status).toBe(200);
+  });
+
+  it('serves signed-in reads without writing: no last-used stamp on the token, no extension of a browser session', async () => {
+    const claims = await verifyToken(owner.token, env.JWT_SECRET);
+    const past = '2020-01-01T00:00:00.000Z';
+    await withDb((db) => db.execute(sql`update api_tokens set last_used = ${past} where id = ${claims?.tokenId}`));
+    expect((await adminCall('/users/me', { token: owner.token, vars: readOnly })).status).toBe(200);
+    // A browser session two days from its end is due for its sliding extension.
+    const web = await withDb((db) =>
+      issueToken(db, env.JWT_SECRET, { userId: owner.userId, name: 'browser', kind: 'web', ttlDays: 2 }),
+    );
+    const page = await adminCall('site:/account', {
+      headers: { cookie: `raven_session=${web.token}` },
+      vars: readOnly,
+    });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(owner.username);
+    expect(page.res.headers.get('set-cookie')).toBeNull();
+
+    const rows = await withDb((db) =>
+      db.execute<{ id: string; last_used: string | null; expires_at: string }>(sql`
+        select id, last_used, expires_at from api_tokens where id in (${claims?.tokenId}, ${web.tokenId})`),
+    );
+    const byId = new Map(rows.rows.map((r) => [r.id, r]));
+    expect(new Date(byId.get(claims?.tokenId ?? '')?.last_used ?? '').toISOString()).toBe(past);
+    expect(byId.get(web.tokenId)?.last_used).toBeNull();
+    expect(new Date(byId.get(web.tokenId)?.expires_at ?? '').getTime()).toBe(web.expiresAt.getTime());
   });
 
   it('is off unless the variable is exactly "true" or "false"', () => {

@@ -9,6 +9,7 @@ import { get, post, signIn } from '../helpers/browser-session';
 import { BASE, callJson } from '../helpers/client';
 import { anIso, errorBody } from '../helpers/contract';
 import { createUser, type TestUser, unique } from '../helpers/factories';
+import { acceptInvitation, invite } from '../helpers/owners';
 import { packageName, publishPackage } from '../helpers/packages';
 
 let operator: TestUser;
@@ -128,5 +129,22 @@ describe('a suspended user', () => {
     expect((await adminCall('/admin/audit', { token: session, operators: both })).status).toBe(401);
     expect((await login(second)).status).toBe(403);
     await unsuspend(second.username);
+  });
+});
+
+describe("a suspended owner's invitations", () => {
+  it('are cancelled with the suspension: an invitee cannot become an owner through them afterwards', async () => {
+    const suspect = await createUser('suinv');
+    const accomplice = await createUser('suacc');
+    const name = packageName('suinv');
+    await publishPackage(suspect.token, name, '1.0.0');
+    const invited = await invite(suspect.token, name, accomplice.username, 'owner');
+    expect(invited.status).toBe(202);
+
+    expect((await suspend(suspect.username, 'Publishing malware.')).status).toBe(200);
+    const accepted = await acceptInvitation(accomplice.token, invited.body.invitation_id);
+    expect(accepted.status).toBe(404);
+    const owners = await callJson(`/packages/${name}/owners`);
+    expect(owners.body.owners.map((o: { username: string }) => o.username)).toEqual([suspect.username]);
   });
 });

@@ -195,3 +195,26 @@ describe('taking down a whole package', () => {
     expect((await adminCall(`site:/packages/${name}`)).status).toBe(200);
   });
 });
+
+describe("a taken-down package's numbers", () => {
+  it('are withheld as its info is (451 with the reason), and a taken-down version is not counted', async () => {
+    const name = packageName('tdstats');
+    await publishPackage(owner.token, name, '1.0.0');
+    await publishPackage(owner.token, name, '1.1.0');
+    expect((await callJson(`/packages/${name}/stats`)).body.versions_count).toBe(2);
+
+    expect((await takedown(name, { version: '1.1.0', reason: 'malware' })).status).toBe(200);
+    expect((await callJson(`/packages/${name}/stats`)).body.versions_count).toBe(1);
+
+    const reason = 'Malware in every version.';
+    expect((await takedown(name, { reason })).status).toBe(200);
+    const stats = await callJson(`/packages/${name}/stats`);
+    expect(stats.status).toBe(451);
+    expect(stats.body).toEqual(
+      errorBody('taken_down', {
+        message: `"${name}" was taken down by the registry operators: ${reason}`,
+        details: { reason, scope: 'package', taken_down_at: anIso() },
+      }),
+    );
+  });
+});

@@ -224,6 +224,27 @@ describe('the policy past 72 hours', () => {
   });
 });
 
+describe('dependents taken down by the operators', () => {
+  it('do not count: a taken-down package or version cannot hold a deletion hostage', async () => {
+    const { owner, name } = await ownedPackage('dhost');
+    const squatter = await createUser('dhsq');
+    const wholly = packageName('dhpkg');
+    await publishPackage(squatter.token, wholly, '1.0.0', { dependencies: { [name]: '^1.0.0' } });
+    const partly = packageName('dhver');
+    await publishPackage(squatter.token, partly, '1.0.0');
+    await publishPackage(squatter.token, partly, '1.1.0', { dependencies: { [name]: '^1.0.0' } });
+    await age(name, 24 * 30);
+    expect((await del(owner.token, name, '1.1.0')).body.details.failed).toEqual(['dependents']);
+
+    const { operator, operators } = await createOperator();
+    const takedown = (target: string, json: unknown) =>
+      adminCall(`/admin/packages/${target}/takedown`, { method: 'POST', token: operator.token, json, operators });
+    expect((await takedown(wholly, { reason: 'spam' })).status).toBe(200);
+    expect((await takedown(partly, { version: '1.1.0', reason: 'spam' })).status).toBe(200);
+    expect((await del(owner.token, name, '1.1.0')).status).toBe(200);
+  });
+});
+
 describe('deleting a whole package', () => {
   it('leaves nothing behind, holds the name for 7 days, then lets anyone publish new numbers under it', async () => {
     const { owner, name, checksums } = await ownedPackage('dpkg');

@@ -119,4 +119,36 @@ describe("the operators' reports page", () => {
     expect(noCsrf.status).toBe(403);
     expect(await csrfOf(browser)).toBe(csrf);
   });
+
+  it("refuses a report's takedown when the package it named was deleted and its name since taken by someone else", async () => {
+    const { owner, name } = await publishedPackage();
+    const { browser: reporter } = await signedInUser('wrd');
+    await submit(reporter, `/packages/${name}/report`, { kind: 'malware', text: 'Steals tokens' });
+    expect((await adminCall(`/packages/${name}/delete`, { method: 'POST', token: owner.token, json: {} })).status).toBe(
+      200,
+    );
+    const { operator, operators } = await createOperator();
+    // The 7-day hold over: the name is free, and a stranger publishes an unrelated package under it.
+    const released = await adminCall(`/admin/reserved-names/${name}`, {
+      method: 'DELETE',
+      token: operator.token,
+      operators,
+    });
+    expect(released.status).toBe(200);
+    const { user: newcomer } = await signedInUser('wrn');
+    await publishPackage(newcomer.token, name, '2.0.0');
+
+    const browser = await signIn(operator);
+    const page = await asOperator(browser, operators, '/admin/reports');
+    const id = page.text
+      .split('<section class="report"')
+      .filter((section) => section.includes(`>${name}</a>`))
+      .map((section) => /\/admin\/reports\/([0-9a-f-]{36})\/close/.exec(section)![1]!)[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const taken = await asOperator(browser, operators, `/admin/reports/${id}/takedown`, { csrf, reason: 'Malware.' });
+    expect(taken.status).toBe(409);
+    expect(taken.text).toContain('deleted');
+    expect(taken.purged).toEqual([]);
+    expect((await call(`/packages/${name}/2.0.0/download`)).status).toBe(200);
+  });
 });
