@@ -3,7 +3,9 @@
 // into the ignored .dev.vars on first run. RAVEN_STATE_DIR (default
 // .wrangler/state) holds everything the stack keeps between runs: the Postgres
 // data and its passwords, and Miniflare's R2, Durable Objects and queues.
-// Delete it to start fresh; data survives restarts otherwise.
+// Delete it to start fresh; data survives restarts otherwise. ADMIN_USERNAMES
+// in the environment names the local operators (wrangler's --var, since
+// .dev.vars keeps wrangler from reading the environment itself).
 import { startStack } from './lib/stack.ts';
 
 const log = (message: string) => console.log(`[raven dev] ${message}`);
@@ -13,6 +15,7 @@ async function main(): Promise<void> {
     port: Number(process.env.PORT ?? 8787),
     stateDir: process.env.RAVEN_STATE_DIR,
     databaseUrl: process.env.DATABASE_URL,
+    vars: process.env.ADMIN_USERNAMES ? { ADMIN_USERNAMES: process.env.ADMIN_USERNAMES } : undefined,
     log,
   });
   const shutdown = (code: number) => void stack.stop().then(() => process.exit(code));

@@ -120,8 +120,17 @@ export async function otherOrigin(): Promise<{ url: string; hits: (path: string)
   };
 }
 
-/** Full-page screenshots of a signed-in page at 1280 and 375 px, light and dark. */
-export async function signedInScreenshots(browser: Browser, context: BrowserContext, url: string, name: string) {
+/**
+ * Full-page screenshots of a signed-in page at 1280 and 375 px, light and dark;
+ * `prepare` brings each fresh page into the state to show (e.g. a refused form).
+ */
+export async function signedInScreenshots(
+  browser: Browser,
+  context: BrowserContext,
+  url: string,
+  name: string,
+  prepare?: (page: Page) => Promise<void>,
+) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const storageState = await context.storageState();
   for (const [viewportName, viewport] of Object.entries(VIEWPORTS)) {
@@ -129,6 +138,7 @@ export async function signedInScreenshots(browser: Browser, context: BrowserCont
       const shot = await browser.newContext({ viewport, colorScheme, storageState });
       const page = await shot.newPage();
       await page.goto(url);
+      await prepare?.(page);
       await page.screenshot({
         path: join(SCREENSHOT_DIR, `${name}-${viewportName}-${colorScheme}.png`),
         fullPage: true,

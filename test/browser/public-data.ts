@@ -171,6 +171,9 @@ export async function seedPublicSite(registryUrl: string): Promise<void> {
   await call('DELETE', `${api}/packages/${PKG}/1.1.0`, token);
   await call('PUT', `${api}/packages/${DEPRECATED_PKG}/deprecate`, token, { message: DEPRECATION });
   // A few downloads so the chart and the "most downloaded" list have something.
+  const downloadsOf = async (name: string) =>
+    ((await (await fetch(`${api}/packages/${name}`)).json()) as { downloads_total: number }).downloads_total;
+  const before = await downloadsOf(DEP);
   for (let i = 0; i < 3; i++) {
     for (const [name, version] of [
       [PKG, '1.0.0'],
@@ -179,5 +182,12 @@ export async function seedPublicSite(registryUrl: string): Promise<void> {
       const res = await fetch(`${api}/packages/${name}/${version}/download`);
       await res.arrayBuffer();
     }
+  }
+  // Each package's counter writes its downloads to the database every 30 s
+  // (src/durable-objects/download-counter.ts): wait for them, or every page shows none.
+  const deadline = Date.now() + 90_000;
+  while ((await downloadsOf(DEP)) < before + 3) {
+    if (Date.now() > deadline) throw new Error(`the seeded downloads of ${DEP} were not counted within 90 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }

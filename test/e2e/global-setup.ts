@@ -14,8 +14,13 @@ declare module 'vitest' {
     /** RAVEN_STATE_DIR of that `npm run dev`, and the port its embedded Postgres took. */
     stateDir: string;
     postgresPort: number;
+    /** The one username in that stack's ADMIN_USERNAMES; nobody has it until a test registers it. */
+    operatorUsername: string;
   }
 }
+
+/** Fixed and unlikely: the operator journeys register it in a fresh state directory. */
+const OPERATOR = 'raven-ops-e2e';
 
 export default async function setup(project: TestProject) {
   const stateDir = mkdtempSync(join(tmpdir(), 'raven-e2e-'));
@@ -24,7 +29,7 @@ export default async function setup(project: TestProject) {
   const output: string[] = [];
   const dev: ChildProcess = spawn('npm', ['run', 'dev'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), RAVEN_STATE_DIR: stateDir },
+    env: { ...process.env, PORT: String(port), RAVEN_STATE_DIR: stateDir, ADMIN_USERNAMES: OPERATOR },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -38,6 +43,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('registryUrl', url);
   project.provide('stateDir', stateDir);
+  project.provide('operatorUsername', OPERATOR);
   const postgresPort = /embedded Postgres on 127\.0\.0\.1:(\d+)/.exec(output.join(''))?.[1];
   if (!postgresPort) {
     process.kill(-dev.pid!, 'SIGKILL');

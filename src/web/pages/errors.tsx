@@ -1,5 +1,6 @@
 // The friendly 404, 500 and 403 pages, in the site's frame.
 import type { Child } from 'hono/jsx';
+import { formatDate } from '../format';
 import { Layout, SearchForm } from '../layout';
 
 function ErrorFrame(props: { title: string; code: number; heading: string; children: Child }) {
@@ -84,8 +85,11 @@ export function RemovedPage(props: { what: string; reason: string; when: string 
           451
         </p>
         <h1 id="error-title">{props.what} was removed</h1>
-        <p id="removed-reason">
-          The registry's operators took it down on {props.when.slice(0, 10)}. Reason: {props.reason}
+        <p>
+          The registry’s operators took it down on <time datetime={props.when}>{formatDate(props.when)}</time>.
+        </p>
+        <p class="removed-reason" id="removed-reason">
+          <strong>Reason:</strong> {props.reason}
         </p>
         <p>
           <a href="/">Back to the home page</a>

@@ -37,7 +37,7 @@ export function ReportPage(props: {
       <h1>Report {props.name}</h1>
       <p>The registry’s operators read every report. Tell them what is wrong and where they can see it.</p>
       <FormAlert message={props.error} />
-      <form class="stack-form" action={reportHref(props.name)} method="post">
+      <form class="stack-form narrow" action={reportHref(props.name)} method="post">
         <Csrf token={props.viewer.csrf} />
         <div class={`field${errors.version ? ' has-error' : ''}`}>
           <label for="f-version">Version</label>
@@ -130,26 +130,37 @@ export function OperatorReportsPage(props: { viewer: Viewer; reports: ReportView
               <time datetime={r.created_at}>{formatDate(r.created_at)}</time>
             </p>
             <p class="report-text">{r.text}</p>
-            <form class="stack-form" action={`${base}/takedown`} method="post">
-              {csrf}
-              <div class="field">
-                <label for={`reason-${r.report_id}`}>Takedown reason (shown on downloads and the package page)</label>
-                <input id={`reason-${r.report_id}`} name="reason" required maxlength={1000} />
-              </div>
-              <button type="submit" class="button">
-                Take down {target}
-              </button>
-            </form>
-            <form class="stack-form" action={`${base}/close`} method="post">
-              {csrf}
-              <div class="field">
-                <label for={`resolution-${r.report_id}`}>Resolution</label>
-                <input id={`resolution-${r.report_id}`} name="resolution" required maxlength={2000} />
-              </div>
-              <button type="submit" class="button secondary">
-                Close the report
-              </button>
-            </form>
+            <div class="report-actions">
+              <form class="stack-form" action={`${base}/takedown`} method="post">
+                {csrf}
+                <div class="field">
+                  <label for={`reason-${r.report_id}`}>Takedown reason</label>
+                  <input
+                    id={`reason-${r.report_id}`}
+                    name="reason"
+                    required
+                    maxlength={1000}
+                    aria-describedby={`reason-${r.report_id}-hint`}
+                  />
+                  <p class="hint" id={`reason-${r.report_id}-hint`}>
+                    Shown on its downloads and its page.
+                  </p>
+                </div>
+                <button type="submit" class="button danger">
+                  Take down {target}
+                </button>
+              </form>
+              <form class="stack-form" action={`${base}/close`} method="post">
+                {csrf}
+                <div class="field">
+                  <label for={`resolution-${r.report_id}`}>Resolution</label>
+                  <input id={`resolution-${r.report_id}`} name="resolution" required maxlength={2000} />
+                </div>
+                <button type="submit" class="button secondary">
+                  Close the report
+                </button>
+              </form>
+            </div>
           </section>
         );
       })}
