@@ -25,7 +25,7 @@ const deleteRoute = createRoute({
     '72 hours old; after that only when the package has a single owner, fewer than 300 downloads in the last ' +
     '7 days and no other package depending on it. A refusal under that policy is a 403 whose `details.failed` ' +
     'lists the failed conditions (`single_owner`, `weekly_downloads`, `dependents`). Deleting the only version ' +
-    'is a 409 (delete the package). A deleted version number can never be published again; a deleted ' +
+    'is a 409 (delete the package), and so is deleting what has an open report (until operators close it). A deleted version number can never be published again; a deleted ' +
     "package's name is reserved for 7 days. Fires `version.deleted` or `package.deleted` to webhooks.",
   ...authed,
   request: { params: NameParam, body: jsonBody(DeleteBody) },

@@ -28,6 +28,9 @@ export interface Deleted {
 
 type Facts = {
   taken_down: boolean;
+  /** Open reports about the package as a whole, and the versions open reports name. */
+  reported_package: boolean;
+  reported_versions: string[];
   owners: number;
   downloads_last_week: number;
   dependents: number;
@@ -45,6 +48,12 @@ type Facts = {
 async function readFacts(tx: Tx, packageId: string): Promise<Facts> {
   const result = await tx.execute<Facts>(sql`
     select not ${visiblePackage('p')} as taken_down,
+      -- Reports about this package (not an earlier holder of the name) still with the operators.
+      exists (select 1 from reports r where r.status = 'open' and r.package_name = p.name
+        and r.created_at >= p.created_at and r.version is null) as reported_package,
+      coalesce((select array_agg(distinct r.version) from reports r where r.status = 'open'
+        and r.package_name = p.name and r.created_at >= p.created_at and r.version is not null),
+        '{}') as reported_versions,
       (select count(*) from package_owners o where o.package_id = p.id and o.role = 'owner')::int as owners,
       coalesce((
         select sum(vd.count) from version_downloads vd join versions v on v.id = vd.version_id
@@ -101,6 +110,19 @@ function refuseTakenDown(what: string, takenDown: boolean) {
   }
 }
 
+/**
+ * What someone reported stays until an operator has looked: a deletion would
+ * take the evidence (the blob) with it, and lets a malware author beat the
+ * review within the free 72 hours.
+ */
+function refuseReported(what: string, reported: boolean) {
+  if (reported) {
+    throw conflict(
+      `${what} has an open report with the registry operators; it can be deleted once they have closed it.`,
+    );
+  }
+}
+
 /** Tombstones: these numbers can never be published again under this name. */
 async function tombstone(tx: Tx, name: string, actor: AuthContext, rows: Facts['versions']) {
   if (rows.length === 0) return;
@@ -118,6 +140,7 @@ export function deleteVersion(db: Database, actor: AuthContext, name: string, ve
     const target = facts.versions.find((v) => v.version === version);
     if (!target) throw notFound(`${name} has no version "${version}".`);
     refuseTakenDown(`${name} ${version}`, facts.taken_down || target.taken_down);
+    refuseReported(`${name} ${version}`, facts.reported_package || facts.reported_versions.includes(version));
     if (facts.versions.length === 1) {
       throw conflict(`${version} is the only version of ${name}: delete the whole package instead.`, {
         name,
@@ -163,6 +186,7 @@ export function deletePackage(db: Database, actor: AuthContext, name: string): P
     const pkg = await lockAs(tx, name, actor, 'owner', 'delete it or its versions');
     const facts = await readFacts(tx, pkg.id);
     refuseTakenDown(name, facts.taken_down || facts.versions.some((v) => v.taken_down));
+    refuseReported(name, facts.reported_package || facts.reported_versions.length > 0);
     const oldest = facts.versions[0];
     if (oldest) enforcePolicy(name, facts, oldest.published_at);
     const versions = facts.versions.map((v) => v.version);

@@ -135,6 +135,38 @@ describe('who may delete', () => {
     expect((await callJson(`/packages/${name}`)).body.versions).toEqual(['1.0.0', '1.1.0']);
   });
 
+  it('nothing reported is deleted until an operator closes the report: the blob is the evidence', async () => {
+    const { owner, name, checksums } = await ownedPackage('drep', ['1.0.0', '1.1.0', '1.2.0']);
+    const { operator, operators } = await createOperator();
+    const reporter = await createUser('drep-r');
+    const report = async (json: Record<string, unknown>) =>
+      (await adminCall(`/packages/${name}/reports`, { method: 'POST', token: reporter.token, json })).body
+        .report_id as string;
+    const versionReport = await report({ version: '1.1.0', kind: 'malware', text: 'Steals tokens.' });
+    for (const version of ['1.1.0', undefined]) {
+      const res = await del(owner.token, name, version);
+      expect(res.status).toBe(409);
+      expect(res.body.message).toContain('open report');
+    }
+    expect(await env.TARBALLS.head(keyOf(checksums['1.1.0']!))).not.toBeNull();
+    // An unreported version of the same package may go.
+    expect((await del(owner.token, name, '1.2.0')).status).toBe(200);
+
+    const close = (id: string) =>
+      adminCall(`/admin/reports/${id}/close`, {
+        method: 'POST',
+        token: operator.token,
+        operators,
+        json: { resolution: 'Not malware.' },
+      });
+    expect((await close(versionReport)).status).toBe(200);
+    const packageReport = await report({ kind: 'spam', text: 'Spam package.' });
+    expect((await del(owner.token, name, '1.0.0')).status).toBe(409);
+    expect((await close(packageReport)).status).toBe(200);
+    expect((await del(owner.token, name, '1.1.0')).status).toBe(200);
+    expect((await del(owner.token, name)).status).toBe(200);
+  });
+
   it('nobody deletes what operators took down: its blob is kept for them', async () => {
     const { owner, name, checksums } = await ownedPackage('dtd');
     const { operator, operators } = await createOperator();
