@@ -18,14 +18,7 @@ import { addOwner, removeOwner } from '../services/owners';
 import { packageSettings } from '../services/package-settings';
 import { setYanked } from '../services/packages';
 import { tokenAllows } from '../services/tokens';
-import {
-  createWebhook,
-  deleteWebhook,
-  listDeliveries,
-  listWebhooks,
-  redeliver,
-  setWebhookPaused,
-} from '../services/webhooks';
+import * as hooks from '../services/webhooks';
 import { pageError } from './account-routes';
 import { type Errors, serviceErrors, zodErrors } from './forms';
 import { formOf, friendly, me, noticeOf, sessionForm, signedIn, text, viewerOf } from './guards';
@@ -180,7 +173,7 @@ async function webhooksPage(
   status: 200 | 400 | 409 = 200,
 ) {
   const auth = actor(c, 'owners');
-  const webhooks = await listWebhooks(c.var.db.query, nameOf(c), auth);
+  const webhooks = await hooks.listWebhooks(c.var.db.query, nameOf(c), auth);
   return sendPage(
     c,
     <WebhooksPage
@@ -215,7 +208,7 @@ packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, asy
   }
   const config = c.var.config;
   try {
-    const created = await createWebhook(
+    const created = await hooks.createWebhook(
       c.var.db,
       {
         sealingKey: await sealingKey(webhookSecretKey(config)),
@@ -243,19 +236,19 @@ packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, asy
 });
 
 packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/delete', sessionForm, async (c) => {
-  await deleteWebhook(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase());
+  await hooks.deleteWebhook(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase());
   return back(c, 'webhook-deleted', '/webhooks');
 });
 
 packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/:action{pause|resume}', sessionForm, async (c) => {
   const paused = c.req.param('action') === 'pause';
-  await setWebhookPaused(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase(), paused);
+  await hooks.setWebhookPaused(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase(), paused);
   return back(c, paused ? 'paused' : 'resumed', '/webhooks');
 });
 
 packageSettingsRoutes.get('/packages/:name/settings/webhooks/:id', signedIn, async (c) => {
   const id = c.req.param('id').toLowerCase();
-  const deliveries = await listDeliveries(c.var.db.query, actor(c, 'owners'), nameOf(c), id, 20);
+  const deliveries = await hooks.listDeliveries(c.var.db.query, actor(c, 'owners'), nameOf(c), id, 20);
   return sendPage(
     c,
     <DeliveriesPage
@@ -275,7 +268,7 @@ packageSettingsRoutes.post(
   async (c) => {
     const id = c.req.param('id').toLowerCase();
     const auth = actor(c, 'owners');
-    await redeliver(c.var.db, c.env.WEBHOOK_QUEUE, auth, nameOf(c), id, c.req.param('delivery').toLowerCase());
+    await hooks.redeliver(c.var.db, c.env.WEBHOOK_QUEUE, auth, nameOf(c), id, c.req.param('delivery').toLowerCase());
     return back(c, 'redelivered', `/webhooks/${id}`);
   },
 );
