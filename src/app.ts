@@ -61,19 +61,16 @@ export function apiRoutes() {
 export function createApp() {
   const app = createRouter();
 
-  app.use('*', requestContext);
-  // Outside everything else, so it also sees errors and 429s as rendered.
-  app.use('*', edgeCachePolicy);
-  app.use('*', surfaceNonErrors);
-  // Before every route, API and website alike: in maintenance, no write starts.
-  app.use('*', readOnlyMode);
+  // In order: the request's config and database; the edge-cache policy outside
+  // everything else, so it also sees errors and 429s as rendered; thrown
+  // non-errors surfaced; and, before every route (API and website alike),
+  // read-only mode, so that in maintenance no write starts.
+  app.use('*', requestContext, edgeCachePolicy, surfaceNonErrors, readOnlyMode);
   app.route('/health', healthRoutes);
 
   const api = createRouter();
-  api.use('*', bearer);
-  api.use('*', rateLimit);
-  api.use('*', refuseBadToken);
-  api.use('*', limitBodies);
+  // Who is calling, their rate limit, a bad token refused, then the body cap.
+  api.use('*', bearer, rateLimit, refuseBadToken, limitBodies);
   // Webhook events a successful write recorded are dispatched after the response.
   api.use('/packages/*', dispatchEventsAfterWrite);
   api.route('/', apiRoutes());

@@ -11,6 +11,13 @@ const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const GITHUB_JWKS = `${GITHUB_ISSUER}/.well-known/jwks`;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A "true"/"false" setting, as a boolean; unset means `fallback`. */
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .optional()
+    .default(fallback)
+    .transform((v) => v === 'true');
 
 /** Values in .dev.vars.example start with this: a copied example file must not become real secrets. */
 const PLACEHOLDER_PREFIX = 'replace-with-';
@@ -35,11 +42,7 @@ const ConfigSchema = z.object({
   DATABASE_URL: z.string().min(1, 'is missing'),
   WS_PROXY: z.string().optional().default(''),
   // Single-statement reads over Neon's HTTP mode (one fetch each) instead of the WebSocket Pool.
-  DB_HTTP_READS: z
-    .enum(['true', 'false'])
-    .optional()
-    .default('true')
-    .transform((v) => v === 'true'),
+  DB_HTTP_READS: flag('true'),
   NEON_HTTP_ENDPOINT: z
     .union([z.literal(''), z.url()])
     .optional()
@@ -56,11 +59,7 @@ const ConfigSchema = z.object({
   /** Package reports one user may file per hour. */
   RATE_LIMIT_REPORTS_PER_HOUR: positiveInt(10),
   // Webhooks. "true" only on the local stack and in tests: loopback targets (http too) are allowed.
-  WEBHOOKS_ALLOW_LOCAL: z
-    .enum(['true', 'false'])
-    .optional()
-    .default('false')
-    .transform((v) => v === 'true'),
+  WEBHOOKS_ALLOW_LOCAL: flag('false'),
   /** Attempts per delivery before it is marked failed. */
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   /** Backoff after failed attempt n is base * 4^(n-1) seconds, capped at 12 hours. */
@@ -97,17 +96,9 @@ const ConfigSchema = z.object({
       }
     }),
   // "true" only on the local stack and in tests: an http:// loopback issuer is accepted.
-  TRUSTED_PUBLISHING_ALLOW_LOCAL: z
-    .enum(['true', 'false'])
-    .optional()
-    .default('false')
-    .transform((v) => v === 'true'),
+  TRUSTED_PUBLISHING_ALLOW_LOCAL: flag('false'),
   /** "true" during database maintenance: every write answers 503 with Retry-After (src/middleware/read-only.ts). */
-  REGISTRY_READ_ONLY: z
-    .enum(['true', 'false'])
-    .optional()
-    .default('false')
-    .transform((v) => v === 'true'),
+  REGISTRY_READ_ONLY: flag('false'),
   /**
    * Comma-separated usernames of the registry's operators (takedowns, suspensions,
    * reserved names). Validated here; src/services/operators.ts re-reads the raw

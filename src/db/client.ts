@@ -35,6 +35,8 @@ type PoolDb = NeonDatabase<Schema>;
 export type Tx = Parameters<Parameters<PoolDb['transaction']>[0]>[0];
 /** What services take: either the shared reader or a transaction. */
 export type Queryable = Db | Tx;
+/** One page of a listing: LIMIT and OFFSET, already bounded by the route's query schema. */
+export type Page = { limit: number; offset: number };
 
 export interface Database {
   /** One statement: over HTTP when DB_HTTP_READS is on, else on the request's Pool. */

@@ -1,5 +1,5 @@
 // SQL fragments every statement that returns JSON shares.
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 
 /** A timestamptz column as the contract's RFC 3339 UTC string, built by Postgres inside json_build_object. */
 export const iso = (column: string) => sql.raw(isoText(column));
@@ -31,6 +31,20 @@ export const takedownOf = (p: string, v?: string) =>
       'reason', coalesce(${v}.takedown_reason, ''), 'taken_down_at', ${isoText(`${v}.taken_down_at`)})`
     }
   end`);
+
+/**
+ * A package's (alias `p`) rows of `table` (alias `row`) that record who made
+ * them, as a JSON array of `json`, oldest first, `[]` for none; the maker is
+ * joined as `u`. Owners-only listings (webhooks, trusted publishers) read it in
+ * the same statement as the caller's role.
+ */
+export const madeRowsJson = (table: 'webhooks' | 'trusted_publishers', row: string, json: SQL) => {
+  const from = sql.raw(`${table} ${row} left join users u on u.id = ${row}.created_by`);
+  return sql`coalesce((
+    select json_agg(${json} order by ${sql.raw(`${row}.created_at, ${row}.id`)})
+    from ${from} where ${sql.raw(row)}.package_id = p.id
+  ), '[]'::json)`;
+};
 
 function isoText(column: string): string {
   return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -3,6 +3,7 @@
 // except for the custom ones (extensions, functions) drizzle-kit cannot express.
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -22,6 +23,9 @@ import {
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+/** The row this one belongs to: required, and deleted with it. */
+const parentRef = (name: string, parent: () => AnyPgColumn) =>
+  uuid(name).notNull().references(parent, { onDelete: 'cascade' });
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const users = pgTable(
@@ -50,9 +54,7 @@ export const apiTokens = pgTable(
   'api_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: parentRef('user_id', () => users.id),
     name: text('name').notNull(),
     /**
      * `session` tokens come from register/login/refresh, `web` from a browser
@@ -150,9 +152,7 @@ export const versions = pgTable(
   'versions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: parentRef('package_id', () => packages.id),
     version: text('version').notNull(),
     description: text('description').notNull().default(''),
     authors: text('authors').array().notNull().default(sql`'{}'::text[]`),
@@ -200,12 +200,8 @@ export const versions = pgTable(
 export const packageOwners = pgTable(
   'package_owners',
   {
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    packageId: parentRef('package_id', () => packages.id),
+    userId: parentRef('user_id', () => users.id),
     role: text('role', { enum: ['owner', 'maintainer'] }).notNull(),
     addedAt: tstz('added_at').notNull().defaultNow(),
   },
@@ -227,12 +223,8 @@ export const packageInvitations = pgTable(
   'package_invitations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    packageId: parentRef('package_id', () => packages.id),
+    userId: parentRef('user_id', () => users.id),
     role: text('role', { enum: ['owner', 'maintainer'] }).notNull(),
     invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
     status: text('status', { enum: ['pending', 'accepted', 'declined', 'cancelled', 'replaced'] })
@@ -259,9 +251,7 @@ export const packageInvitations = pgTable(
 export const versionDownloads = pgTable(
   'version_downloads',
   {
-    versionId: uuid('version_id')
-      .notNull()
-      .references(() => versions.id, { onDelete: 'cascade' }),
+    versionId: parentRef('version_id', () => versions.id),
     day: date('day', { mode: 'string' }).notNull(),
     count: bigint('count', { mode: 'number' }).notNull().default(0),
   },
@@ -529,12 +519,8 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    webhookId: uuid('webhook_id')
-      .notNull()
-      .references(() => webhooks.id, { onDelete: 'cascade' }),
-    eventId: uuid('event_id')
-      .notNull()
-      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    webhookId: parentRef('webhook_id', () => webhooks.id),
+    eventId: parentRef('event_id', () => webhookEvents.id),
     status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
       .notNull()
       .default('pending'),
@@ -558,9 +544,7 @@ export const webhookDeliveries = pgTable(
 export const webhookAttempts = pgTable(
   'webhook_attempts',
   {
-    deliveryId: uuid('delivery_id')
-      .notNull()
-      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    deliveryId: parentRef('delivery_id', () => webhookDeliveries.id),
     attempt: integer('attempt').notNull(),
     startedAt: tstz('started_at').notNull(),
     durationMs: integer('duration_ms').notNull(),
@@ -588,9 +572,7 @@ export const trustedPublishers = pgTable(
   'trusted_publishers',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    packageId: uuid('package_id')
-      .notNull()
-      .references(() => packages.id, { onDelete: 'cascade' }),
+    packageId: parentRef('package_id', () => packages.id),
     provider: text('provider', { enum: ['github'] }).notNull(),
     ownerId: text('owner_id').notNull(),
     repository: text('repository').notNull(),

@@ -1,26 +1,10 @@
 // Operator routes (/admin/...): every one needs an operator's session token
 // (operatorOnly) and records what it did in the operator audit log.
-import { createRoute } from '@hono/zod-openapi';
 import { packageTag, purgeTags, versionTag } from '../lib/edge-cache';
 import { currentUser, operatorOnly } from '../middleware/auth';
 import { noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
-import {
-  OperatorAuditReply,
-  PageQuery,
-  ReleasedReply,
-  ReserveBody,
-  ReservedNameParam,
-  ReservedNameReply,
-  ReservedNamesReply,
-  RestoreBody,
-  SuspendBody,
-  SuspensionReply,
-  TakedownBody,
-  TakedownReply,
-  UnsuspendBody,
-  UsernameParam,
-} from '../schemas/admin';
+import * as schema from '../schemas/admin';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
 import { listOperatorActions } from '../services/operators';
@@ -28,85 +12,56 @@ import { listReservedNames, releaseByOperator, reserveByOperator } from '../serv
 import { setSuspended } from '../services/suspensions';
 import { setTakedown, type TakedownChange } from '../services/takedowns';
 import { forgetCachedTarball } from '../services/tarball-download';
+import { routesTagged } from './define';
 
-const auditRoute = createRoute({
-  method: 'get',
-  path: '/audit',
-  tags: ['admin'],
+const admin = routesTagged('admin', operatorOnly);
+
+const auditRoute = admin.get('/audit', {
   summary: 'The operator audit log, newest first (operators only)',
-  ...operatorOnly,
-  request: { query: PageQuery },
-  responses: { 200: jsonResponse('Operator actions', OperatorAuditReply), ...errorResponses(401, 403) },
+  request: { query: schema.PageQuery },
+  responses: { 200: jsonResponse('Operator actions', schema.OperatorAuditReply), ...errorResponses(401, 403) },
 });
 
-const takedownRoute = createRoute({
-  method: 'post',
-  path: '/packages/{name}/takedown',
-  tags: ['admin'],
+const takedownRoute = admin.post('/packages/{name}/takedown', {
   summary: 'Take down a version, or the whole package (operators only; the blob is kept for a restore)',
-  ...operatorOnly,
-  request: { params: NameParam, body: jsonBody(TakedownBody) },
-  responses: { 200: jsonResponse('Taken down', TakedownReply), ...errorResponses(400, 401, 403, 404) },
+  request: { params: NameParam, body: jsonBody(schema.TakedownBody) },
+  responses: { 200: jsonResponse('Taken down', schema.TakedownReply), ...errorResponses(400, 401, 403, 404) },
 });
 
-const restoreRoute = createRoute({
-  method: 'post',
-  path: '/packages/{name}/restore',
-  tags: ['admin'],
+const restoreRoute = admin.post('/packages/{name}/restore', {
   summary: 'Undo a takedown of a version or the whole package (operators only)',
-  ...operatorOnly,
-  request: { params: NameParam, body: jsonBody(RestoreBody) },
-  responses: { 200: jsonResponse('Restored', TakedownReply), ...errorResponses(400, 401, 403, 404) },
+  request: { params: NameParam, body: jsonBody(schema.RestoreBody) },
+  responses: { 200: jsonResponse('Restored', schema.TakedownReply), ...errorResponses(400, 401, 403, 404) },
 });
 
-const suspendRoute = createRoute({
-  method: 'post',
-  path: '/users/{username}/suspend',
-  tags: ['admin'],
+const suspendRoute = admin.post('/users/{username}/suspend', {
   summary: 'Suspend a user: sign-in refused, every token and session revoked (their packages stay)',
-  ...operatorOnly,
-  request: { params: UsernameParam, body: jsonBody(SuspendBody) },
-  responses: { 200: jsonResponse('Suspended', SuspensionReply), ...errorResponses(400, 401, 403, 404) },
+  request: { params: schema.UsernameParam, body: jsonBody(schema.SuspendBody) },
+  responses: { 200: jsonResponse('Suspended', schema.SuspensionReply), ...errorResponses(400, 401, 403, 404) },
 });
 
-const unsuspendRoute = createRoute({
-  method: 'post',
-  path: '/users/{username}/unsuspend',
-  tags: ['admin'],
+const unsuspendRoute = admin.post('/users/{username}/unsuspend', {
   summary: 'Lift a suspension: the user can sign in again (revoked tokens stay revoked)',
-  ...operatorOnly,
-  request: { params: UsernameParam, body: jsonBody(UnsuspendBody) },
-  responses: { 200: jsonResponse('Unsuspended', SuspensionReply), ...errorResponses(400, 401, 403, 404) },
+  request: { params: schema.UsernameParam, body: jsonBody(schema.UnsuspendBody) },
+  responses: { 200: jsonResponse('Unsuspended', schema.SuspensionReply), ...errorResponses(400, 401, 403, 404) },
 });
 
-const reservedListRoute = createRoute({
-  method: 'get',
-  path: '/reserved-names',
-  tags: ['admin'],
+const reservedListRoute = admin.get('/reserved-names', {
   summary: 'Names reserved by operators or by recent deletions, newest first (operators only)',
-  ...operatorOnly,
-  request: { query: PageQuery },
-  responses: { 200: jsonResponse('Reserved names', ReservedNamesReply), ...errorResponses(401, 403) },
+  request: { query: schema.PageQuery },
+  responses: { 200: jsonResponse('Reserved names', schema.ReservedNamesReply), ...errorResponses(401, 403) },
 });
 
-const reserveRoute = createRoute({
-  method: 'put',
-  path: '/reserved-names/{name}',
-  tags: ['admin'],
+const reserveRoute = admin.put('/reserved-names/{name}', {
   summary: 'Reserve a package name: nobody can publish a new package with it or a lookalike of it',
-  ...operatorOnly,
-  request: { params: ReservedNameParam, body: jsonBody(ReserveBody) },
-  responses: { 200: jsonResponse('Reserved', ReservedNameReply), ...errorResponses(400, 401, 403) },
+  request: { params: schema.ReservedNameParam, body: jsonBody(schema.ReserveBody) },
+  responses: { 200: jsonResponse('Reserved', schema.ReservedNameReply), ...errorResponses(400, 401, 403) },
 });
 
-const releaseRoute = createRoute({
-  method: 'delete',
-  path: '/reserved-names/{name}',
-  tags: ['admin'],
+const releaseRoute = admin.delete('/reserved-names/{name}', {
   summary: 'Release a reserved name (the built-in reserved words stay)',
-  ...operatorOnly,
-  request: { params: ReservedNameParam },
-  responses: { 200: jsonResponse('Released', ReleasedReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.ReservedNameParam },
+  responses: { 200: jsonResponse('Released', schema.ReleasedReply), ...errorResponses(401, 403, 404) },
 });
 
 /** The limiter remembers this many revoked ids at once; later ones are noted when first presented. */

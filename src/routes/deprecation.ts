@@ -12,18 +12,16 @@ import { setDeprecation } from '../services/deprecation';
 import { tokenAllows } from '../services/tokens';
 import { routesTagged } from './define';
 
-const packages = routesTagged('packages');
+const packages = routesTagged('packages', authed);
 
 const deprecateRoute = packages.put('/{name}/deprecate', {
   summary: 'Deprecate a package with a message (owners only); it stays installable',
-  ...authed,
   request: { params: NameParam, body: jsonBody(DeprecateBody) },
   responses: { 200: jsonResponse('Deprecated', DeprecatedReply), ...errorResponses(400, 401, 403, 404) },
 });
 
 const undeprecateRoute = packages.delete('/{name}/deprecate', {
   summary: 'Undo a deprecation (owners only)',
-  ...authed,
   request: { params: NameParam },
   responses: { 200: jsonResponse('Undeprecated', UndeprecatedReply), ...errorResponses(401, 403, 404) },
 });

@@ -4,18 +4,7 @@ import { notFound } from '../errors';
 import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
-import {
-  CategoryParam,
-  CategoryQuery,
-  CategoryReply,
-  PackageNameParam,
-  PackageStatsReply,
-  SearchQuery,
-  SearchReply,
-  StatsReply,
-  TrendingQuery,
-  TrendingReply,
-} from '../schemas/discovery';
+import * as schema from '../schemas/discovery';
 import { CATEGORIES, categoryPackages, isCategory } from '../services/categories';
 import { searchPackages } from '../services/search';
 import { packageStats, registryStats } from '../services/stats';
@@ -36,9 +25,9 @@ const searchRoute = discovery.get('/search', {
     'Name matches rank first, then keywords, then description; downloads break ties; `score` is in [0,1] ' +
     '(1 = exact name). Typos and partial names match by trigram similarity.',
   ...limited({ rate: 'search' }),
-  request: { query: SearchQuery },
+  request: { query: schema.SearchQuery },
   responses: {
-    200: jsonResponse('One page of results and the match count (estimated for very broad queries)', SearchReply),
+    200: jsonResponse('One page of results and the match count (estimated for very broad queries)', schema.SearchReply),
     ...errorResponses(400),
   },
 });
@@ -48,27 +37,27 @@ const trendingRoute = discovery.get('/packages/trending', {
   description:
     'trend_score = (current - previous) / sqrt(previous + 1) over the period and the one before it ' +
     `(all: the all-time downloads). Cached for up to ${TRENDING_MAX_AGE_SECONDS} s.`,
-  request: { query: TrendingQuery },
-  responses: { 200: jsonResponse('Trending packages', TrendingReply), ...errorResponses(400) },
+  request: { query: schema.TrendingQuery },
+  responses: { 200: jsonResponse('Trending packages', schema.TrendingReply), ...errorResponses(400) },
 });
 
 const categoryRoute = discovery.get('/packages/categories/{category}', {
   summary: 'Packages in a category',
   description: `Categories: ${CATEGORIES.join(', ')}. A package belongs to a category when its raven.toml lists it in \`categories\` or in \`keywords\`.`,
-  request: { params: CategoryParam, query: CategoryQuery },
-  responses: { 200: jsonResponse('One page of the category', CategoryReply), ...errorResponses(400, 404) },
+  request: { params: schema.CategoryParam, query: schema.CategoryQuery },
+  responses: { 200: jsonResponse('One page of the category', schema.CategoryReply), ...errorResponses(400, 404) },
 });
 
 const statsRoute = stats.get('/stats', {
   summary: 'Registry totals',
   description: `Cached for up to ${STATS_MAX_AGE_SECONDS} s; \`updated_at\` says when the numbers were computed.`,
-  responses: { 200: jsonResponse('Registry totals', StatsReply) },
+  responses: { 200: jsonResponse('Registry totals', schema.StatsReply) },
 });
 
 const packageStatsRoute = stats.get('/packages/{name}/stats', {
   summary: "A package's downloads, versions and dependents",
-  request: { params: PackageNameParam },
-  responses: { 200: jsonResponse('Package numbers', PackageStatsReply), ...errorResponses(404, 451) },
+  request: { params: schema.PackageNameParam },
+  responses: { 200: jsonResponse('Package numbers', schema.PackageStatsReply), ...errorResponses(404, 451) },
 });
 
 /**

@@ -6,36 +6,28 @@ import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
-import {
-  InvitationAcceptedReply,
-  InvitationDeclinedReply,
-  InvitationIdParam,
-  MyInvitationsReply,
-} from '../schemas/owners';
+import * as schema from '../schemas/owners';
 import { acceptInvitation, declineInvitation, listMyInvitations } from '../services/invitations';
 import { tokenAllows } from '../services/tokens';
 import { routesTagged } from './define';
 
-const owners = routesTagged('owners');
+const owners = routesTagged('owners', authed);
 
 const listRoute = owners.get('/me/invitations', {
   summary: 'Your pending invitations to own or maintain packages',
-  ...authed,
-  responses: { 200: jsonResponse('Your pending invitations', MyInvitationsReply), ...errorResponses(401) },
+  responses: { 200: jsonResponse('Your pending invitations', schema.MyInvitationsReply), ...errorResponses(401) },
 });
 
 const acceptRoute = owners.post('/me/invitations/{invitation_id}/accept', {
   summary: 'Accept an invitation: you join the package with the invited role',
-  ...authed,
-  request: { params: InvitationIdParam },
-  responses: { 200: jsonResponse('Joined', InvitationAcceptedReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.InvitationIdParam },
+  responses: { 200: jsonResponse('Joined', schema.InvitationAcceptedReply), ...errorResponses(401, 403, 404) },
 });
 
 const declineRoute = owners.post('/me/invitations/{invitation_id}/decline', {
   summary: 'Decline an invitation',
-  ...authed,
-  request: { params: InvitationIdParam },
-  responses: { 200: jsonResponse('Declined', InvitationDeclinedReply), ...errorResponses(401, 404) },
+  request: { params: schema.InvitationIdParam },
+  responses: { 200: jsonResponse('Declined', schema.InvitationDeclinedReply), ...errorResponses(401, 404) },
 });
 
 export const invitationRoutes = createRouter()

@@ -1,6 +1,5 @@
 // Deletion by owners: POST /packages/:name/delete. `DELETE /packages/:name/:version`
 // stays the yank the CLI knows; deleting is a separate, deliberate request.
-import { createRoute } from '@hono/zod-openapi';
 import { forbidden } from '../errors';
 import { packageTag, purgeTags, versionTag } from '../lib/edge-cache';
 import { log } from '../lib/log';
@@ -13,11 +12,11 @@ import { NameParam } from '../schemas/packages';
 import { deletePackage, deleteVersion, removeBlobs } from '../services/deletion';
 import { enqueueDeliveries } from '../services/events';
 import { forgetCachedTarball } from '../services/tarball-download';
+import { routesTagged } from './define';
 
-const deleteRoute = createRoute({
-  method: 'post',
-  path: '/{name}/delete',
-  tags: ['packages'],
+const packages = routesTagged('packages');
+
+const deleteRoute = packages.post('/{name}/delete', {
   summary: 'Delete a version, or the whole package (owners, under the deletion policy)',
   description:
     'Owners only, with a session token (login or web sign-in): deleting cannot be undone, so API tokens, ' +

@@ -6,22 +6,8 @@ import { packageTag, purgeTags } from '../lib/edge-cache';
 import { authed, currentUser } from '../middleware/auth';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
-import {
-  InvitationCancelledReply,
-  OwnerInvitedReply,
-  PackageInvitationParam,
-  PackageInvitationsReply,
-} from '../schemas/owners';
-import {
-  AddOwnerBody,
-  AuditQuery,
-  AuditReply,
-  NameParam,
-  OwnerAddedReply,
-  OwnerParam,
-  OwnerRemovedReply,
-  OwnersReply,
-} from '../schemas/packages';
+import * as ownerSchema from '../schemas/owners';
+import * as schema from '../schemas/packages';
 import { listAudit } from '../services/audit';
 import { cancelInvitation, listPackageInvitations } from '../services/invitations';
 import { addOwner, listOwners, removeOwner } from '../services/owners';
@@ -29,50 +15,49 @@ import { tokenAllows } from '../services/tokens';
 import { routesTagged } from './define';
 
 const owners = routesTagged('owners');
+const authedOwners = routesTagged('owners', authed);
 
 const listRoute = owners.get('/{name}/owners', {
   summary: "A package's owners and maintainers",
-  request: { params: NameParam },
-  responses: { 200: jsonResponse('Owners', OwnersReply), ...errorResponses(404) },
+  request: { params: schema.NameParam },
+  responses: { 200: jsonResponse('Owners', schema.OwnersReply), ...errorResponses(404) },
 });
 
-const addRoute = owners.put('/{name}/owners', {
+const addRoute = authedOwners.put('/{name}/owners', {
   summary: "Invite an owner or maintainer (they join by accepting), or change a member's role at once (owners only)",
-  ...authed,
-  request: { params: NameParam, body: jsonBody(AddOwnerBody) },
+  request: { params: schema.NameParam, body: jsonBody(schema.AddOwnerBody) },
   responses: {
-    200: jsonResponse("A member's role changed", OwnerAddedReply),
-    202: jsonResponse('Invited; nothing changes until they accept (30 days)', OwnerInvitedReply),
+    200: jsonResponse("A member's role changed", schema.OwnerAddedReply),
+    202: jsonResponse('Invited; nothing changes until they accept (30 days)', ownerSchema.OwnerInvitedReply),
     ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 
-const invitationsRoute = owners.get('/{name}/invitations', {
+const invitationsRoute = authedOwners.get('/{name}/invitations', {
   summary: "A package's pending invitations (owners only)",
-  ...authed,
-  request: { params: NameParam },
-  responses: { 200: jsonResponse('Pending invitations', PackageInvitationsReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.NameParam },
+  responses: {
+    200: jsonResponse('Pending invitations', ownerSchema.PackageInvitationsReply),
+    ...errorResponses(401, 403, 404),
+  },
 });
 
-const cancelInvitationRoute = owners.delete('/{name}/invitations/{invitation_id}', {
+const cancelInvitationRoute = authedOwners.delete('/{name}/invitations/{invitation_id}', {
   summary: 'Cancel a pending invitation (owners only)',
-  ...authed,
-  request: { params: PackageInvitationParam },
-  responses: { 200: jsonResponse('Cancelled', InvitationCancelledReply), ...errorResponses(401, 403, 404) },
+  request: { params: ownerSchema.PackageInvitationParam },
+  responses: { 200: jsonResponse('Cancelled', ownerSchema.InvitationCancelledReply), ...errorResponses(401, 403, 404) },
 });
 
-const removeRoute = owners.delete('/{name}/owners/{username}', {
+const removeRoute = authedOwners.delete('/{name}/owners/{username}', {
   summary: 'Remove an owner or maintainer (owners only; never the last owner)',
-  ...authed,
-  request: { params: OwnerParam },
-  responses: { 200: jsonResponse('Removed', OwnerRemovedReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.OwnerParam },
+  responses: { 200: jsonResponse('Removed', schema.OwnerRemovedReply), ...errorResponses(401, 403, 404) },
 });
 
-const auditRoute = owners.get('/{name}/audit', {
+const auditRoute = authedOwners.get('/{name}/audit', {
   summary: "A package's audit trail, newest first (owners only)",
-  ...authed,
-  request: { params: NameParam, query: AuditQuery },
-  responses: { 200: jsonResponse('Audit trail', AuditReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.NameParam, query: schema.AuditQuery },
+  responses: { 200: jsonResponse('Audit trail', schema.AuditReply), ...errorResponses(401, 403, 404) },
 });
 
 export const ownerRoutes = createRouter()

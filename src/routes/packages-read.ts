@@ -5,15 +5,7 @@ import { authed, currentUser } from '../middleware/auth';
 import { limited } from '../middleware/route-limits';
 import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../schemas/common';
-import {
-  DownloadParam,
-  NameParam,
-  NameVersionParam,
-  PackageReply,
-  UnyankReply,
-  VersionReply,
-  YankReply,
-} from '../schemas/packages';
+import * as schema from '../schemas/packages';
 import { findPackage, findVersion, setYanked } from '../services/packages';
 import { serveTarball } from '../services/tarball-download';
 import { tokenAllows } from '../services/tokens';
@@ -21,13 +13,14 @@ import { routesTagged } from './define';
 import { packageView, versionView } from './packages-views';
 
 const packages = routesTagged('packages');
+const authedPackages = routesTagged('packages', authed);
 
 const packageRoute = packages.get('/{name}', {
   summary: 'A package: metadata, versions (ascending semver), owner, downloads',
   ...limited({ rate: 'install' }),
-  request: { params: NameParam },
+  request: { params: schema.NameParam },
   responses: {
-    200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', PackageReply),
+    200: jsonResponse('Package (edge-cached, tagged pkg:<name>, strong ETag)', schema.PackageReply),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
     ...errorResponses(404, 451),
   },
@@ -36,9 +29,12 @@ const packageRoute = packages.get('/{name}', {
 const versionRoute = packages.get('/{name}/{version}', {
   summary: 'One version (yanked versions are still described)',
   ...limited({ rate: 'install' }),
-  request: { params: NameVersionParam },
+  request: { params: schema.NameVersionParam },
   responses: {
-    200: jsonResponse('Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)', VersionReply),
+    200: jsonResponse(
+      'Version (edge-cached, tagged pkg:<name> and pkg:<name>@<version>, strong ETag)',
+      schema.VersionReply,
+    ),
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
     ...errorResponses(404, 451),
   },
@@ -48,8 +44,8 @@ const downloadRoute = packages.get('/{name}/{version}/download', {
   summary: 'The tarball, byte for byte (edge-cached, immutable, counted)',
   // Never limited: installs fetch many tarballs at once, and they are served from the edge cache.
   ...limited({ rate: 'none' }),
-  // Validated before the cache lookup and the count: see DownloadParam.
-  request: { params: DownloadParam },
+  // Validated before the cache lookup and the count: see DownloadParam (schemas/packages).
+  request: { params: schema.DownloadParam },
   responses: {
     200: {
       description: 'The tarball',
@@ -60,18 +56,16 @@ const downloadRoute = packages.get('/{name}/{version}/download', {
   },
 });
 
-const yankRoute = packages.delete('/{name}/{version}', {
+const yankRoute = authedPackages.delete('/{name}/{version}', {
   summary: 'Yank a version (owner or maintainer; it stays downloadable)',
-  ...authed,
-  request: { params: NameVersionParam },
-  responses: { 200: jsonResponse('Yanked', YankReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.NameVersionParam },
+  responses: { 200: jsonResponse('Yanked', schema.YankReply), ...errorResponses(401, 403, 404) },
 });
 
-const unyankRoute = packages.put('/{name}/{version}/unyank', {
+const unyankRoute = authedPackages.put('/{name}/{version}/unyank', {
   summary: 'Undo a yank (owner or maintainer)',
-  ...authed,
-  request: { params: NameVersionParam },
-  responses: { 200: jsonResponse('Unyanked', UnyankReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.NameVersionParam },
+  responses: { 200: jsonResponse('Unyanked', schema.UnyankReply), ...errorResponses(401, 403, 404) },
 });
 
 export const readRoutes = createRouter()

@@ -1,34 +1,25 @@
 // Reports: any signed-in user files one about a package or version (rate
 // limited per user); operators list, read and close them under /admin.
-import { createRoute } from '@hono/zod-openapi';
 import { authed, currentUser, operatorOnly } from '../middleware/auth';
 import { limitReports } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
-import {
-  CloseReportBody,
-  ReportBody,
-  ReportCreatedReply,
-  ReportParam,
-  ReportReply,
-  ReportsQuery,
-  ReportsReply,
-} from '../schemas/reports';
+import * as schema from '../schemas/reports';
 import { closeReport, fileReport, getReport, listReports } from '../services/reports';
+import { routesTagged } from './define';
 
-const fileRoute = createRoute({
-  method: 'post',
-  path: '/{name}/reports',
-  tags: ['reports'],
+const reporting = routesTagged('reports');
+
+const fileRoute = reporting.post('/{name}/reports', {
   summary: 'Report a package or one of its versions to the operators (signed in; rate limited per user)',
   description:
     'Kinds: `malware`, `spam`, `squatting` (name squatting), `stolen` (stolen code), `other`. Any token of a ' +
     'signed-in user will do. At most RATE_LIMIT_REPORTS_PER_HOUR (default 10) reports per user per hour.',
   ...authed,
-  request: { params: NameParam, body: jsonBody(ReportBody) },
+  request: { params: NameParam, body: jsonBody(schema.ReportBody) },
   responses: {
-    201: jsonResponse('Filed', ReportCreatedReply),
+    201: jsonResponse('Filed', schema.ReportCreatedReply),
     ...errorResponses(400, 401, 404, 429),
   },
 });
@@ -40,35 +31,25 @@ export const reportRoutes = createRouter().openapi(fileRoute, async (c) => {
   return c.json({ report_id: id }, 201);
 });
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/reports',
-  tags: ['admin'],
+const admin = routesTagged('admin', operatorOnly);
+
+const listRoute = admin.get('/reports', {
   summary: 'Reports, oldest first; open ones by default (operators only)',
-  ...operatorOnly,
-  request: { query: ReportsQuery },
-  responses: { 200: jsonResponse('Reports', ReportsReply), ...errorResponses(400, 401, 403) },
+  request: { query: schema.ReportsQuery },
+  responses: { 200: jsonResponse('Reports', schema.ReportsReply), ...errorResponses(400, 401, 403) },
 });
 
-const readRoute = createRoute({
-  method: 'get',
-  path: '/reports/{id}',
-  tags: ['admin'],
+const readRoute = admin.get('/reports/{id}', {
   summary: 'One report (operators only)',
-  ...operatorOnly,
-  request: { params: ReportParam },
-  responses: { 200: jsonResponse('Report', ReportReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.ReportParam },
+  responses: { 200: jsonResponse('Report', schema.ReportReply), ...errorResponses(401, 403, 404) },
 });
 
-const closeRoute = createRoute({
-  method: 'post',
-  path: '/reports/{id}/close',
-  tags: ['admin'],
+const closeRoute = admin.post('/reports/{id}/close', {
   summary: 'Close a report with a resolution (operators only; recorded in the operator audit log)',
-  ...operatorOnly,
-  request: { params: ReportParam, body: jsonBody(CloseReportBody) },
+  request: { params: schema.ReportParam, body: jsonBody(schema.CloseReportBody) },
   responses: {
-    200: jsonResponse('Closed', ReportReply),
+    200: jsonResponse('Closed', schema.ReportReply),
     ...errorResponses(400, 401, 403, 404, 409),
   },
 });

@@ -10,18 +10,7 @@ import { noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
 import { NameParam } from '../schemas/packages';
-import {
-  CreatePublisherBody,
-  ExchangeBody,
-  ExchangeReply,
-  PublisherDeletedReply,
-  PublisherParam,
-  PublisherReply,
-  PublishersReply,
-  TrustedRevokedReply,
-  TrustedSettingsBody,
-  TrustedSettingsReply,
-} from '../schemas/trusted-publishing';
+import * as schema from '../schemas/trusted-publishing';
 import { revokeToken, tokenAllows } from '../services/tokens';
 import {
   createPublisher,
@@ -33,48 +22,45 @@ import {
 import { routesTagged } from './define';
 
 const trustedPublishing = routesTagged('trusted publishing');
+const publishers = routesTagged('trusted publishing', authed);
 
-const listRoute = trustedPublishing.get('/{name}/trusted-publishers', {
+const listRoute = publishers.get('/{name}/trusted-publishers', {
   summary: "A package's trusted publishers and whether it requires trusted publishing (owners only)",
-  ...authed,
   request: { params: NameParam },
-  responses: { 200: jsonResponse('Trusted publishers', PublishersReply), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonResponse('Trusted publishers', schema.PublishersReply), ...errorResponses(401, 403, 404) },
 });
 
-const createPublisherRoute = trustedPublishing.post('/{name}/trusted-publishers', {
+const createPublisherRoute = publishers.post('/{name}/trusted-publishers', {
   summary: 'Allow a CI workflow to publish the package (owners only)',
-  ...authed,
-  request: { params: NameParam, body: jsonBody(CreatePublisherBody) },
-  responses: { 201: jsonResponse('Created', PublisherReply), ...errorResponses(400, 401, 403, 404, 409) },
+  request: { params: NameParam, body: jsonBody(schema.CreatePublisherBody) },
+  responses: { 201: jsonResponse('Created', schema.PublisherReply), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
-const deletePublisherRoute = trustedPublishing.delete('/{name}/trusted-publishers/{id}', {
+const deletePublisherRoute = publishers.delete('/{name}/trusted-publishers/{id}', {
   summary: 'Remove a trusted publisher (owners only)',
-  ...authed,
-  request: { params: PublisherParam },
-  responses: { 200: jsonResponse('Deleted', PublisherDeletedReply), ...errorResponses(401, 403, 404) },
+  request: { params: schema.PublisherParam },
+  responses: { 200: jsonResponse('Deleted', schema.PublisherDeletedReply), ...errorResponses(401, 403, 404) },
 });
 
-const settingsRoute = trustedPublishing.put('/{name}/trusted-publishing', {
+const settingsRoute = publishers.put('/{name}/trusted-publishing', {
   summary: 'Require trusted publishing: other tokens can no longer publish the package (owners only)',
-  ...authed,
-  request: { params: NameParam, body: jsonBody(TrustedSettingsBody) },
+  request: { params: NameParam, body: jsonBody(schema.TrustedSettingsBody) },
   responses: {
-    200: jsonResponse('Settings', TrustedSettingsReply),
+    200: jsonResponse('Settings', schema.TrustedSettingsReply),
     ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 
 const exchangeRoute = trustedPublishing.post('/tokens', {
   summary: "Exchange a CI job's OIDC ID token for a 30-minute publish token for the packages whose publisher matches",
-  request: { body: jsonBody(ExchangeBody) },
-  responses: { 201: jsonResponse('Minted', ExchangeReply), ...errorResponses(400, 401, 403, 429, 503) },
+  request: { body: jsonBody(schema.ExchangeBody) },
+  responses: { 201: jsonResponse('Minted', schema.ExchangeReply), ...errorResponses(400, 401, 403, 429, 503) },
 });
 
 const revokeRoute = trustedPublishing.delete('/tokens', {
   summary: 'Revoke the trusted-publishing token presented as bearer',
   ...authedOrTrusted,
-  responses: { 200: jsonResponse('Revoked', TrustedRevokedReply), ...errorResponses(401, 403) },
+  responses: { 200: jsonResponse('Revoked', schema.TrustedRevokedReply), ...errorResponses(401, 403) },
 });
 
 /** The caller, once their token may manage owners-level settings of `name`. */

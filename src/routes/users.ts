@@ -4,20 +4,13 @@ import { authed, currentUser } from '../middleware/auth';
 import { noteRevoked } from '../middleware/rate-limit';
 import { createRouter } from '../router';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas/common';
-import {
-  CreatedToken,
-  CreateTokenBody,
-  OwnProfile,
-  PublicProfile,
-  RevokedToken,
-  TokenIdParam,
-  UsernameParam,
-} from '../schemas/users';
+import * as schema from '../schemas/users';
 import { findProfile, type ProfileRow } from '../services/profiles';
 import { createApiToken, isSessionKind, revokeToken } from '../services/tokens';
 import { routesTagged } from './define';
 
 const users = routesTagged('users');
+const me = routesTagged('users', authed);
 
 const publicView = (row: ProfileRow) => ({
   username: row.username,
@@ -28,30 +21,27 @@ const publicView = (row: ProfileRow) => ({
 });
 
 // `/me` routes are registered before `/:username`, and `me` is a reserved username.
-const meRoute = users.get('/me', {
+const meRoute = me.get('/me', {
   summary: 'Your profile, email and live tokens (with an API token: only that token)',
-  ...authed,
-  responses: { 200: jsonResponse('Your profile', OwnProfile), ...errorResponses(401) },
+  responses: { 200: jsonResponse('Your profile', schema.OwnProfile), ...errorResponses(401) },
 });
 
-const createTokenRoute = users.post('/me/tokens', {
+const createTokenRoute = me.post('/me/tokens', {
   summary: 'Create a named API token (shown once); session token only, never wider than its creator',
-  ...authed,
-  request: { body: jsonBody(CreateTokenBody) },
-  responses: { 201: jsonResponse('The new token', CreatedToken), ...errorResponses(400, 401, 403) },
+  request: { body: jsonBody(schema.CreateTokenBody) },
+  responses: { 201: jsonResponse('The new token', schema.CreatedToken), ...errorResponses(400, 401, 403) },
 });
 
-const revokeTokenRoute = users.delete('/me/tokens/{token_id}', {
+const revokeTokenRoute = me.delete('/me/tokens/{token_id}', {
   summary: 'Revoke one of your tokens; it stops working at once (session token only)',
-  ...authed,
-  request: { params: TokenIdParam },
-  responses: { 200: jsonResponse('Revoked', RevokedToken), ...errorResponses(401, 403, 404) },
+  request: { params: schema.TokenIdParam },
+  responses: { 200: jsonResponse('Revoked', schema.RevokedToken), ...errorResponses(401, 403, 404) },
 });
 
 const profileRoute = users.get('/{username}', {
   summary: "A user's public profile",
-  request: { params: UsernameParam },
-  responses: { 200: jsonResponse('Profile', PublicProfile), ...errorResponses(404) },
+  request: { params: schema.UsernameParam },
+  responses: { 200: jsonResponse('Profile', schema.PublicProfile), ...errorResponses(404) },
 });
 
 /** Token management is for sessions: an API token (often a CI secret) must not mint or revoke tokens. */

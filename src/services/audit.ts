@@ -1,7 +1,7 @@
 // The audit trail: rows written inside the transaction of the action they
 // record, and the owners-only read of a package's trail (one statement).
 import { sql } from 'drizzle-orm';
-import type { Queryable, Tx } from '../db/client';
+import type { Page, Queryable, Tx } from '../db/client';
 import { iso } from '../db/fragments';
 import { auditLog } from '../db/schema';
 import type { AuthContext } from '../env';
@@ -68,12 +68,7 @@ type AuditRow = {
  * that may manage its owners: a publish-only CI token has no business reading
  * who did what (checked before any database work).
  */
-export async function listAudit(
-  db: Queryable,
-  name: string,
-  actor: AuthContext,
-  page: { limit: number; offset: number },
-) {
+export async function listAudit(db: Queryable, name: string, actor: AuthContext, page: Page) {
   if (!tokenAllows(actor, 'owners', name))
     throw forbidden(`This token may not read the audit trail of "${name}": it needs the "owners" scope for it.`);
   const result = await db.execute<AuditRow>(sql`

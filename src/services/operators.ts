@@ -3,7 +3,7 @@
 // action calls recordOperatorAction inside its own transaction (pass the tx), so an action
 // and its record commit together or not at all.
 import { sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client';
+import type { Page, Queryable } from '../db/client';
 import { iso } from '../db/fragments';
 import { operatorActions } from '../db/schema';
 import type { AuthContext } from '../env';
@@ -74,10 +74,7 @@ export type OperatorActionView = {
 };
 
 /** Newest first, one statement; absent targets are "" (the contract never sends null for strings). */
-export async function listOperatorActions(
-  db: Queryable,
-  page: { limit: number; offset: number },
-): Promise<OperatorActionView[]> {
+export async function listOperatorActions(db: Queryable, page: Page): Promise<OperatorActionView[]> {
   const result = await db.execute<OperatorActionView>(sql`
     select a.id, a.action,
       json_build_object('username', a.actor_username, 'user_id', coalesce(a.actor_id::text, '')) as actor,

@@ -3,7 +3,7 @@
 // request is one statement, except closing, which also lands in the operator
 // audit log in the same transaction.
 import { type SQL, sql } from 'drizzle-orm';
-import type { Database, Queryable } from '../db/client';
+import type { Database, Page, Queryable } from '../db/client';
 import { iso } from '../db/fragments';
 import type { REPORT_KINDS } from '../db/schema';
 import type { AuthContext } from '../env';
@@ -67,11 +67,7 @@ const selectReports = (where: SQL, tail: SQL = sql``) => sql`
   ${tail}`;
 
 /** Oldest first: the queue is worked from its head. */
-export async function listReports(
-  db: Queryable,
-  status: 'open' | 'closed' | 'all',
-  page: { limit: number; offset: number },
-): Promise<ReportView[]> {
+export async function listReports(db: Queryable, status: 'open' | 'closed' | 'all', page: Page): Promise<ReportView[]> {
   const where = status === 'all' ? sql`true` : sql`r.status = ${status}`;
   const result = await db.execute<ReportView>(
     selectReports(where, sql`order by r.created_at, r.id limit ${page.limit} offset ${page.offset}`),

@@ -4,7 +4,7 @@
 // built-in words stay in src/lib/package-name.ts. Packages that already exist
 // keep publishing: reserving a name is not a takedown.
 import { sql } from 'drizzle-orm';
-import type { Database, Queryable } from '../db/client';
+import type { Database, Page, Queryable } from '../db/client';
 import { iso } from '../db/fragments';
 import type { AuthContext } from '../env';
 import { forbidden, notFound } from '../errors';
@@ -84,10 +84,7 @@ export type ReservedNameView = {
 };
 
 /** Reservations still in force, newest first, one statement. */
-export async function listReservedNames(
-  db: Queryable,
-  page: { limit: number; offset: number },
-): Promise<ReservedNameView[]> {
+export async function listReservedNames(db: Queryable, page: Page): Promise<ReservedNameView[]> {
   const result = await db.execute<ReservedNameView>(sql`
     select r.name, r.reason, coalesce(u.username, '') as reserved_by, ${iso('r.created_at')} as created_at,
       coalesce(${iso('r.expires_at')}, '') as expires_at

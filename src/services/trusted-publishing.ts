@@ -6,7 +6,7 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import { iso } from '../db/fragments';
+import { iso, madeRowsJson } from '../db/fragments';
 import { packages, trustedPublishers, trustedPublishingJtis, trustedTokens } from '../db/schema';
 import type { AuthContext } from '../env';
 import { ApiError, conflict, notFound } from '../errors';
@@ -56,14 +56,8 @@ const MANAGE = 'manage its trusted publishing';
 /** A package's publishers and its "require trusted publishing" setting, in one statement; owners only. */
 export async function listPublishers(db: Queryable, name: string, actor: AuthContext) {
   const result = await db.execute<{ role: string | null; required: boolean; publishers: PublisherView[] }>(sql`
-    select
-      ${callerRole(actor.userId)} as role,
-      p.require_trusted_publishing as required,
-      coalesce((
-        select json_agg(${publisherJson} order by tp.created_at, tp.id)
-        from trusted_publishers tp left join users u on u.id = tp.created_by
-        where tp.package_id = p.id
-      ), '[]'::json) as publishers
+    select ${callerRole(actor.userId)} as role, p.require_trusted_publishing as required,
+      ${madeRowsJson('trusted_publishers', 'tp', publisherJson)} as publishers
     from packages p where p.name = ${name}`);
   const row = requireRole(name, result.rows[0], 'owner', MANAGE);
   return { name, require_trusted_publishing: row.required, publishers: row.publishers };

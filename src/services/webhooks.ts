@@ -4,7 +4,7 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import { iso } from '../db/fragments';
+import { iso, madeRowsJson } from '../db/fragments';
 import { webhooks } from '../db/schema';
 import type { AuthContext } from '../env';
 import { conflict, invalid, notFound } from '../errors';
@@ -38,13 +38,7 @@ const webhookJson = sql`json_build_object(
 
 export async function listWebhooks(db: Queryable, name: string, actor: AuthContext): Promise<WebhookView[]> {
   const result = await db.execute<{ role: string | null; webhooks: WebhookView[] }>(sql`
-    select
-      ${callerRole(actor.userId)} as role,
-      coalesce((
-        select json_agg(${webhookJson} order by w.created_at, w.id)
-        from webhooks w left join users u on u.id = w.created_by
-        where w.package_id = p.id
-      ), '[]'::json) as webhooks
+    select ${callerRole(actor.userId)} as role, ${madeRowsJson('webhooks', 'w', webhookJson)} as webhooks
     from packages p where p.name = ${name}`);
   return requireRole(name, result.rows[0], 'owner', MANAGE).webhooks;
 }

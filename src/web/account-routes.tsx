@@ -10,13 +10,26 @@ import { log } from '../lib/log';
 import { TOKEN_SCOPES } from '../lib/token-rules';
 import { limitLogin, noteRevoked, rateLimit } from '../middleware/rate-limit';
 import { LoginBody, Password, RegisterBody } from '../schemas/auth';
+import { InvitationIdParam } from '../schemas/owners';
 import { CreateTokenBody } from '../schemas/users';
 import { changePassword, login, register } from '../services/accounts';
 import { acceptInvitation, declineInvitation, listMyInvitations } from '../services/invitations';
 import { findProfile } from '../services/profiles';
 import { createApiToken, revokeOtherSessions, revokeToken, tokenAllows } from '../services/tokens';
 import { serviceErrors, zodErrors } from './forms';
-import { formOf, friendly, me, noticeOf, refuse, sameSiteForm, sessionForm, signedIn, text, viewerOf } from './guards';
+import {
+  formOf,
+  friendly,
+  me,
+  noticeOf,
+  pageParams,
+  refuse,
+  sameSiteForm,
+  sessionForm,
+  signedIn,
+  text,
+  viewerOf,
+} from './guards';
 import { AccountPage, InvitationsPage, PasswordPage, SessionsPage } from './pages/account/account';
 import { RegisterPage, SignInPage } from './pages/account/sign-in';
 import { TokenCreatedPage, TokensPage } from './pages/account/tokens';
@@ -296,18 +309,25 @@ async function invitationsPage(c: Parameters<typeof me>[0], error?: string) {
 
 accountRoutes.get('/account/invitations', signedIn, (c) => invitationsPage(c));
 
-accountRoutes.post('/account/invitations/:id/:answer{accept|decline}', sessionForm, async (c) => {
-  const auth = me(c);
-  const id = c.req.param('id').toLowerCase();
-  try {
-    if (c.req.param('answer') === 'accept') {
-      await acceptInvitation(c.var.db, auth, id, (name) => tokenAllows(auth, 'owners', name));
-      return c.redirect('/account/invitations?done=accepted', 303);
+const invitationParams = pageParams(InvitationIdParam, 'invitation');
+
+accountRoutes.post(
+  '/account/invitations/:invitation_id/:answer{accept|decline}',
+  sessionForm,
+  invitationParams,
+  async (c) => {
+    const auth = me(c);
+    const id = c.req.valid('param').invitation_id;
+    try {
+      if (c.req.param('answer') === 'accept') {
+        await acceptInvitation(c.var.db, auth, id, (name) => tokenAllows(auth, 'owners', name));
+        return c.redirect('/account/invitations?done=accepted', 303);
+      }
+      await declineInvitation(c.var.db, auth, id);
+      return c.redirect('/account/invitations?done=declined', 303);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return invitationsPage(c, err.message);
+      throw err;
     }
-    await declineInvitation(c.var.db, auth, id);
-    return c.redirect('/account/invitations?done=declined', 303);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return invitationsPage(c, err.message);
-    throw err;
-  }
-});
+  },
+);

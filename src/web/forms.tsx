@@ -53,21 +53,19 @@ export function Field(props: {
   );
 }
 
-/** A message not tied to one field (or a summary), announced when the page loads. */
-export const FormAlert = (props: { message?: string }) =>
-  props.message ? (
-    <div class="banner danger" role="alert">
-      {props.message}
-    </div>
-  ) : null;
-
-/** A fixed notice chosen by a `?done=` code: no user text ever travels in the URL. */
-export const Notice = (props: { text?: string }) =>
+/** A page-wide banner, announced when the page loads; nothing when there is no text. */
+const Banner = (props: { text?: string; tone: 'danger' | 'ok'; role: 'alert' | 'status' }) =>
   props.text ? (
-    <div class="banner ok" role="status">
+    <div class={`banner ${props.tone}`} role={props.role}>
       {props.text}
     </div>
   ) : null;
+
+/** A message not tied to one field (or a summary). */
+export const FormAlert = (props: { message?: string }) => <Banner text={props.message} tone="danger" role="alert" />;
+
+/** A fixed notice chosen by a `?done=` code: no user text ever travels in the URL. */
+export const Notice = (props: { text?: string }) => <Banner text={props.text} tone="ok" role="status" />;
 
 /** zod's issues, one message per form field. */
 export const zodErrors = (error: z.ZodError): Errors => fieldErrors(error);

@@ -10,6 +10,7 @@ import { packageTag, purgeTags, versionTag } from '../lib/edge-cache';
 import { isSessionKind } from '../lib/token-rules';
 import { limitReports } from '../middleware/rate-limit';
 import { TakedownBody } from '../schemas/admin';
+import { NameParam } from '../schemas/packages';
 import { CloseReportBody, ReportBody } from '../schemas/reports';
 import { isOperator } from '../services/operators';
 import { findPackage } from '../services/packages';
@@ -18,7 +19,7 @@ import { setTakedown } from '../services/takedowns';
 import { forgetCachedTarball } from '../services/tarball-download';
 import { pageError } from './account-routes';
 import { serviceErrors, zodErrors } from './forms';
-import { formOf, friendly, me, noticeOf, sessionForm, signedIn, text, viewerOf } from './guards';
+import { formOf, friendly, me, noticeOf, pageParams, sessionForm, signedIn, text, viewerOf } from './guards';
 import { NotFoundPage } from './pages/errors';
 import { OperatorReportsPage, ReportFiledPage, ReportPage } from './pages/reports';
 import { sendPage } from './respond';
@@ -32,7 +33,7 @@ for (const path of ['/packages/:name/report', '/admin/reports', '/admin/reports/
 }
 reportPageRoutes.onError(pageError);
 
-const nameOf = (c: Ctx) => (c.req.param('name') ?? '').toLowerCase();
+const packageParams = pageParams(NameParam, 'package');
 
 /** The versions a report may name, or null when there is no such package. */
 async function versionsOf(c: Ctx, name: string): Promise<string[] | null> {
@@ -40,8 +41,8 @@ async function versionsOf(c: Ctx, name: string): Promise<string[] | null> {
   return pkg ? pkg.versions.map((v) => v.version) : null;
 }
 
-reportPageRoutes.get('/packages/:name/report', signedIn, async (c) => {
-  const name = nameOf(c);
+reportPageRoutes.get('/packages/:name/report', signedIn, packageParams, async (c) => {
+  const { name } = c.req.valid('param');
   const versions = await versionsOf(c, name);
   if (!versions) return sendPage(c, <NotFoundPage message={`No package named "${name}".`} />, 'no-store', 404);
   const version = c.req.query('version');
@@ -53,8 +54,8 @@ reportPageRoutes.get('/packages/:name/report', signedIn, async (c) => {
   );
 });
 
-reportPageRoutes.post('/packages/:name/report', sessionForm, async (c) => {
-  const name = nameOf(c);
+reportPageRoutes.post('/packages/:name/report', sessionForm, packageParams, async (c) => {
+  const { name } = c.req.valid('param');
   const form = await formOf(c);
   const values = { version: text(form, 'version'), kind: text(form, 'kind'), text: text(form, 'text') };
   const viewer = await viewerOf(c);

@@ -9,8 +9,9 @@ import { ApiError, forbidden } from '../errors';
 import { sealingKey } from '../lib/webhook-crypto';
 import { dispatchForActor } from '../middleware/dispatch-events';
 import { DeprecateBody } from '../schemas/deprecation';
-import { AuditQuery } from '../schemas/packages';
-import { CreateWebhookBody } from '../schemas/webhooks';
+import { PackageInvitationParam } from '../schemas/owners';
+import { AuditQuery, NameParam, NameVersionParam, OwnerParam } from '../schemas/packages';
+import { CreateWebhookBody, DeliveryParam, WebhookParam } from '../schemas/webhooks';
 import { listAudit } from '../services/audit';
 import { setDeprecation } from '../services/deprecation';
 import { cancelInvitation } from '../services/invitations';
@@ -18,17 +19,10 @@ import { addOwner, removeOwner } from '../services/owners';
 import { packageSettings } from '../services/package-settings';
 import { setYanked } from '../services/packages';
 import { tokenAllows } from '../services/tokens';
-import {
-  createWebhook,
-  deleteWebhook,
-  listDeliveries,
-  listWebhooks,
-  redeliver,
-  setWebhookPaused,
-} from '../services/webhooks';
+import * as hooks from '../services/webhooks';
 import { pageError } from './account-routes';
 import { type Errors, serviceErrors, zodErrors } from './forms';
-import { formOf, friendly, me, noticeOf, sessionForm, signedIn, text, viewerOf } from './guards';
+import { formOf, friendly, me, noticeOf, pageParams, sessionForm, signedIn, text, viewerOf } from './guards';
 import { ConfirmYankPage, SettingsPage, settingsHref } from './pages/account/settings';
 import { AuditPage, DeliveriesPage, WebhookCreatedPage, WebhooksPage } from './pages/account/settings-extra';
 import { sendPage } from './respond';
@@ -50,7 +44,16 @@ packageSettingsRoutes.use('/packages/:name/settings/*', async (c, next) => {
 // Same refusal and failure pages as the account routes.
 packageSettingsRoutes.onError(pageError);
 
-const nameOf = (c: Ctx) => (c.req.param('name') ?? '').toLowerCase();
+// Every route reads its path through one of these (the API's schemas, which
+// lowercase once); a parameter no schema accepts is the 404 page.
+const packageParams = pageParams(NameParam, 'package');
+const memberParams = pageParams(OwnerParam, 'member');
+const invitationParams = pageParams(PackageInvitationParam, 'invitation');
+const versionParams = pageParams(NameVersionParam, 'version');
+const webhookParams = pageParams(WebhookParam, 'webhook');
+const deliveryParams = pageParams(DeliveryParam, 'delivery');
+/** The package's name, as its param schema read (and lowercased) it. */
+const nameOf = (c: Context<AppEnv, string, { out: { param: { name: string } } }>) => c.req.valid('param').name;
 
 /** The caller, once their session may act on the package at `scope` level (web sessions have no limits today). */
 function actor(c: Ctx, scope: 'owners' | 'yank') {
@@ -93,10 +96,10 @@ async function settingsPage(
 const back = (c: Ctx, done: keyof typeof NOTICES, rest = '') =>
   c.redirect(`${settingsHref(nameOf(c), rest)}?done=${done}`, 303);
 
-packageSettingsRoutes.get('/packages/:name/settings', signedIn, (c) => settingsPage(c));
+packageSettingsRoutes.get('/packages/:name/settings', signedIn, packageParams, (c) => settingsPage(c));
 
 // Invite a newcomer, or change a member's role (the row forms send a username too).
-packageSettingsRoutes.post('/packages/:name/settings/members', sessionForm, async (c) => {
+packageSettingsRoutes.post('/packages/:name/settings/members', sessionForm, packageParams, async (c) => {
   const form = await formOf(c);
   const values = { username: text(form, 'username').trim().toLowerCase(), role: text(form, 'role') };
   const errors: Errors = {};
@@ -114,26 +117,36 @@ packageSettingsRoutes.post('/packages/:name/settings/members', sessionForm, asyn
   }
 });
 
-packageSettingsRoutes.post('/packages/:name/settings/members/:username/remove', sessionForm, async (c) => {
-  try {
-    await removeOwner(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('username').toLowerCase());
-    return back(c, 'removed');
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 403) throw err;
-    return settingsPage(c, { members: err.message }, undefined, 403);
-  }
-});
+packageSettingsRoutes.post(
+  '/packages/:name/settings/members/:username/remove',
+  sessionForm,
+  memberParams,
+  async (c) => {
+    try {
+      await removeOwner(c.var.db, actor(c, 'owners'), nameOf(c), c.req.valid('param').username);
+      return back(c, 'removed');
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 403) throw err;
+      return settingsPage(c, { members: err.message }, undefined, 403);
+    }
+  },
+);
 
-packageSettingsRoutes.post('/packages/:name/settings/invitations/:id/cancel', sessionForm, async (c) => {
-  await cancelInvitation(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase());
-  return back(c, 'cancelled');
-});
+packageSettingsRoutes.post(
+  '/packages/:name/settings/invitations/:invitation_id/cancel',
+  sessionForm,
+  invitationParams,
+  async (c) => {
+    await cancelInvitation(c.var.db, actor(c, 'owners'), nameOf(c), c.req.valid('param').invitation_id);
+    return back(c, 'cancelled');
+  },
+);
 
 const yankPath = '/packages/:name/settings/versions/:version/:action{yank|unyank}';
 
-packageSettingsRoutes.get(yankPath, signedIn, async (c) => {
+packageSettingsRoutes.get(yankPath, signedIn, versionParams, async (c) => {
   const pkg = await packageSettings(c.var.db.query, nameOf(c), me(c).userId);
-  const version = c.req.param('version');
+  const version = c.req.valid('param').version;
   if (!pkg.versions.some((v) => v.version === version)) return settingsPage(c, undefined, undefined, 404);
   return sendPage(
     c,
@@ -148,13 +161,13 @@ packageSettingsRoutes.get(yankPath, signedIn, async (c) => {
   );
 });
 
-packageSettingsRoutes.post(yankPath, sessionForm, async (c) => {
+packageSettingsRoutes.post(yankPath, sessionForm, versionParams, async (c) => {
   const yank = c.req.param('action') === 'yank';
-  await setYanked(c.var.db, actor(c, 'yank'), nameOf(c), c.req.param('version'), yank);
+  await setYanked(c.var.db, actor(c, 'yank'), nameOf(c), c.req.valid('param').version, yank);
   return back(c, yank ? 'yanked' : 'unyanked');
 });
 
-packageSettingsRoutes.post('/packages/:name/settings/deprecate', sessionForm, async (c) => {
+packageSettingsRoutes.post('/packages/:name/settings/deprecate', sessionForm, packageParams, async (c) => {
   const message = text(await formOf(c), 'message');
   const parsed = DeprecateBody.safeParse({ message });
   if (!parsed.success) {
@@ -167,7 +180,7 @@ packageSettingsRoutes.post('/packages/:name/settings/deprecate', sessionForm, as
   return back(c, 'deprecated');
 });
 
-packageSettingsRoutes.post('/packages/:name/settings/undeprecate', sessionForm, async (c) => {
+packageSettingsRoutes.post('/packages/:name/settings/undeprecate', sessionForm, packageParams, async (c) => {
   await setDeprecation(c.var.db, actor(c, 'owners'), nameOf(c), null);
   return back(c, 'undeprecated');
 });
@@ -180,7 +193,7 @@ async function webhooksPage(
   status: 200 | 400 | 409 = 200,
 ) {
   const auth = actor(c, 'owners');
-  const webhooks = await listWebhooks(c.var.db.query, nameOf(c), auth);
+  const webhooks = await hooks.listWebhooks(c.var.db.query, nameOf(c), auth);
   return sendPage(
     c,
     <WebhooksPage
@@ -197,9 +210,9 @@ async function webhooksPage(
   );
 }
 
-packageSettingsRoutes.get('/packages/:name/settings/webhooks', signedIn, (c) => webhooksPage(c));
+packageSettingsRoutes.get('/packages/:name/settings/webhooks', signedIn, packageParams, (c) => webhooksPage(c));
 
-packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, async (c) => {
+packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, packageParams, async (c) => {
   const form = await formOf(c);
   const values = {
     url: text(form, 'url').trim(),
@@ -215,7 +228,7 @@ packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, asy
   }
   const config = c.var.config;
   try {
-    const created = await createWebhook(
+    const created = await hooks.createWebhook(
       c.var.db,
       {
         sealingKey: await sealingKey(webhookSecretKey(config)),
@@ -242,20 +255,25 @@ packageSettingsRoutes.post('/packages/:name/settings/webhooks', sessionForm, asy
   }
 });
 
-packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/delete', sessionForm, async (c) => {
-  await deleteWebhook(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase());
+packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/delete', sessionForm, webhookParams, async (c) => {
+  await hooks.deleteWebhook(c.var.db, actor(c, 'owners'), nameOf(c), c.req.valid('param').id);
   return back(c, 'webhook-deleted', '/webhooks');
 });
 
-packageSettingsRoutes.post('/packages/:name/settings/webhooks/:id/:action{pause|resume}', sessionForm, async (c) => {
-  const paused = c.req.param('action') === 'pause';
-  await setWebhookPaused(c.var.db, actor(c, 'owners'), nameOf(c), c.req.param('id').toLowerCase(), paused);
-  return back(c, paused ? 'paused' : 'resumed', '/webhooks');
-});
+packageSettingsRoutes.post(
+  '/packages/:name/settings/webhooks/:id/:action{pause|resume}',
+  sessionForm,
+  webhookParams,
+  async (c) => {
+    const paused = c.req.param('action') === 'pause';
+    await hooks.setWebhookPaused(c.var.db, actor(c, 'owners'), nameOf(c), c.req.valid('param').id, paused);
+    return back(c, paused ? 'paused' : 'resumed', '/webhooks');
+  },
+);
 
-packageSettingsRoutes.get('/packages/:name/settings/webhooks/:id', signedIn, async (c) => {
-  const id = c.req.param('id').toLowerCase();
-  const deliveries = await listDeliveries(c.var.db.query, actor(c, 'owners'), nameOf(c), id, 20);
+packageSettingsRoutes.get('/packages/:name/settings/webhooks/:id', signedIn, webhookParams, async (c) => {
+  const id = c.req.valid('param').id;
+  const deliveries = await hooks.listDeliveries(c.var.db.query, actor(c, 'owners'), nameOf(c), id, 20);
   return sendPage(
     c,
     <DeliveriesPage
@@ -270,12 +288,13 @@ packageSettingsRoutes.get('/packages/:name/settings/webhooks/:id', signedIn, asy
 });
 
 packageSettingsRoutes.post(
-  '/packages/:name/settings/webhooks/:id/deliveries/:delivery/redeliver',
+  '/packages/:name/settings/webhooks/:id/deliveries/:delivery_id/redeliver',
   sessionForm,
+  deliveryParams,
   async (c) => {
-    const id = c.req.param('id').toLowerCase();
+    const { id, delivery_id } = c.req.valid('param');
     const auth = actor(c, 'owners');
-    await redeliver(c.var.db, c.env.WEBHOOK_QUEUE, auth, nameOf(c), id, c.req.param('delivery').toLowerCase());
+    await hooks.redeliver(c.var.db, c.env.WEBHOOK_QUEUE, auth, nameOf(c), id, delivery_id);
     return back(c, 'redelivered', `/webhooks/${id}`);
   },
 );
@@ -284,7 +303,7 @@ packageSettingsRoutes.post(
 
 const PER_PAGE = 25;
 
-packageSettingsRoutes.get('/packages/:name/settings/audit', signedIn, async (c) => {
+packageSettingsRoutes.get('/packages/:name/settings/audit', signedIn, packageParams, async (c) => {
   const raw = c.req.query('page') ?? '';
   const page = /^\d{1,4}$/.test(raw) ? Math.max(1, Number(raw)) : 1;
   const query = AuditQuery.parse({ limit: String(PER_PAGE + 1), offset: String((page - 1) * PER_PAGE) });
