@@ -15,7 +15,7 @@ export function docsPage(c: Context<AppEnv>) {
       title="API reference"
       description="The HTTP API behind raven pkg."
       styles={[ASSET_URLS['scalar.css']]}
-      scripts={[ASSET_URLS['scalar.js'], ASSET_URLS['docs.js']]}
+      scripts={[ASSET_URLS['docs-config.js'], ASSET_URLS['scalar.js'], ASSET_URLS['docs.js']]}
     >
       <h1>API reference</h1>
       <p class="muted">
