@@ -10,19 +10,10 @@ import { ROOT, type Stack, startStack, waitForHealth } from '../scripts/lib/stac
 import { type LoadResult, load } from './lib/load.ts';
 import { StatementCounter } from './lib/round-trips.ts';
 import { SEED, seedDatabase, syntheticTarball } from './lib/seed.ts';
+import { CONNECTIONS, DURATION, FIXTURES, UNLIMITED } from './lib/settings.ts';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'ravensone-packages');
 // RATE_LIMIT_INSTALL_PER_HOUR stays at its default (5000): the install scenario
 // shows a 30-package install from one address fits it three times over.
-const UNLIMITED = {
-  RATE_LIMIT_ANON_PER_HOUR: '100000000',
-  RATE_LIMIT_AUTH_PER_HOUR: '100000000',
-  RATE_LIMIT_SEARCH_PER_HOUR: '100000000',
-  RATE_LIMIT_LOGIN_PER_HOUR: '100000000',
-  RATE_LIMIT_NEW_PACKAGES_PER_HOUR: '100000000',
-};
 
 /** Each variant restarts wrangler with different vars over the same seeded data. */
 const VARIANTS: { name: string; vars: Record<string, string> }[] = [

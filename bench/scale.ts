@@ -17,19 +17,10 @@ import { metadataFromTarball, publish, publishBody } from '../scripts/lib/raven-
 import { ROOT, startStack, waitForHealth } from '../scripts/lib/stack.ts';
 import { type LoadResult, load } from './lib/load.ts';
 import { SEED, type SeedSize, seedDatabase, syntheticTarball } from './lib/seed.ts';
+import { CONNECTIONS, DURATION, FIXTURES, UNLIMITED as UNLIMITED_BUT_INSTALL } from './lib/settings.ts';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,200000').split(',').map(Number);
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'ravensone-packages');
-const UNLIMITED = {
-  RATE_LIMIT_ANON_PER_HOUR: '100000000',
-  RATE_LIMIT_AUTH_PER_HOUR: '100000000',
-  RATE_LIMIT_SEARCH_PER_HOUR: '100000000',
-  RATE_LIMIT_LOGIN_PER_HOUR: '100000000',
-  RATE_LIMIT_NEW_PACKAGES_PER_HOUR: '100000000',
-  RATE_LIMIT_INSTALL_PER_HOUR: '100000000',
-};
+const UNLIMITED = { ...UNLIMITED_BUT_INSTALL, RATE_LIMIT_INSTALL_PER_HOUR: '100000000' };
 /** The DownloadCounter flushes 30 s after its first count (FLUSH_DELAY_MS); wait a little longer. */
 const FLUSH_WAIT_MS = 36_000;
 const FLUSH_PATTERN = 'insert into version_downloads';

@@ -1,4 +1,5 @@
-// Operator requests: the app called with ADMIN_USERNAMES (and any other var)
+// Requests through the app with a purge-recording context (also edge-cache-purges.test.ts),
+// and operator requests: the app called with ADMIN_USERNAMES (and any other var)
 // set for that one request, through an execution context that records edge
 // purges (Miniflare's has none). Operators are read per request, so each test
 // names its own without touching the shared bindings.

@@ -4,48 +4,15 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
+import { type AdminSent, adminCall } from '../helpers/admin';
 import { API, call, uniqueIp } from '../helpers/client';
 import { createUser, type TestUser } from '../helpers/factories';
 import { makeTarball, metadataFor, multipartBody, packageName, publishPackage } from '../helpers/packages';
 
 const app = createApp();
 
-interface Sent {
-  method?: string;
-  token?: string;
-  json?: unknown;
-  body?: BodyInit;
-  headers?: Record<string, string>;
-}
-
-/** One request through the app with a purge-capable context; returns the reply and every purge call's tags. */
-async function withPurges(path: string, sent: Sent = {}) {
-  const purged: string[][] = [];
-  const real = createExecutionContext();
-  const purge = async (options: CachePurgeOptions) => {
-    purged.push(options.tags ?? []);
-    return { success: true, errors: [] };
-  };
-  const ctx = {
-    waitUntil: (p: Promise<unknown>) => real.waitUntil(p),
-    passThroughOnException: () => {},
-    props: {},
-    cache: { purge, invalidate: purge },
-  };
-  const headers = new Headers(sent.headers);
-  headers.set('cf-connecting-ip', uniqueIp());
-  if (sent.token) headers.set('authorization', `Bearer ${sent.token}`);
-  let body = sent.body;
-  if (sent.json !== undefined) {
-    headers.set('content-type', 'application/json');
-    body = JSON.stringify(sent.json);
-  }
-  const res = await app.request(`${API}${path}`, { method: sent.method ?? 'GET', headers, body }, env, ctx);
-  const json = res.headers.get('content-type')?.startsWith('application/json');
-  const reply = json ? await res.json<any>() : await res.arrayBuffer();
-  await waitOnExecutionContext(real);
-  return { status: res.status, body: reply, purged };
-}
+/** One request through the app with a purge-capable context: the reply and every purge call's tags. */
+const withPurges = adminCall;
 
 async function ownedPackage(prefix = 'purge') {
   const owner = await createUser('pgo');
@@ -158,7 +125,7 @@ describe('writes purge exactly the tags of what they changed', () => {
 
   it('refused writes purge nothing', async () => {
     const { name } = await ownedPackage();
-    const attempts: [string, Sent][] = [
+    const attempts: [string, AdminSent][] = [
       [`/packages/${name}/1.0.0`, { method: 'DELETE', token: stranger.token }],
       [`/packages/${name}/1.0.0/unyank`, { method: 'PUT' }],
       [`/packages/${name}/deprecate`, { method: 'PUT', token: stranger.token, json: { message: 'mine now' } }],
