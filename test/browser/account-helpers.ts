@@ -10,7 +10,7 @@ import { packTar } from 'modern-tar';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { publish } from '../../scripts/lib/raven-client.ts';
-import { SCREENSHOT_DIR, VIEWPORTS } from './harness.ts';
+import { expectAccessible, registryUrl, SCREENSHOT_DIR, type useChromium, VIEWPORTS, watchedPage } from './harness.ts';
 
 /** Shown as text wherever it lands; a dialog means it ran. */
 export const XSS = `<img src=x onerror="alert('xss')"><script>alert("xss")</script>`;
@@ -22,7 +22,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Fails the test on any JavaScript dialog: an injected payload ran. */
-export function noDialogs(page: Page): string[] {
+function noDialogs(page: Page): string[] {
   const seen: string[] = [];
   page.on('dialog', async (dialog) => {
     seen.push(dialog.message());
@@ -146,4 +146,26 @@ export async function signedInScreenshots(
       await shot.close();
     }
   }
+}
+
+/**
+ * The journeys' two steps: a fresh signed-out page at desktop size (closed with
+ * the file's browser), and a visit that runs axe and takes the four screenshots.
+ */
+export function journeyPages(chromium: ReturnType<typeof useChromium>) {
+  return {
+    async freshPage(): Promise<{ page: Page; context: BrowserContext; problems: string[]; dialogs: string[] }> {
+      const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
+      // A missing element fails in seconds with its name, not at the test's timeout.
+      context.setDefaultTimeout(30_000);
+      const { page, problems } = await watchedPage(context);
+      return { page, context, problems, dialogs: noDialogs(page) };
+    },
+    /** Visits `path` (or stays on the page when it is empty), checks axe and takes the four screenshots. */
+    async check(page: Page, context: BrowserContext, path: string, name: string): Promise<void> {
+      if (path) await page.goto(`${registryUrl()}${path}`);
+      await expectAccessible(page);
+      await signedInScreenshots(chromium.browser, context, page.url(), name);
+    },
+  };
 }

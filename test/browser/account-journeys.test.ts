@@ -1,53 +1,23 @@
-// The account half in a real Chromium against `npm run dev`: what a person
-// does instead of curl, each journey checked for injected script, console
-// errors and CSP violations, axe violations, and screenshotted.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apiMe,
   createToken,
-  noDialogs,
+  journeyPages,
   otherOrigin,
   person,
   publishVersion,
-  signedInScreenshots,
   signInAt,
   signUp,
   uniqueName,
   XSS,
 } from './account-helpers.ts';
-import { expectAccessible, launchChromium, watchedPage } from './harness.ts';
+import { expectAccessible, registryUrl, useChromium } from './harness.ts';
 
-// Typed by hand: the ProvidedContext augmentation in the e2e global setup does not reach this config.
-const base = () => (inject as unknown as (key: string) => string)('registryUrl');
+const base = registryUrl;
 /** Each journey takes a dozen full-page screenshots and axe runs: minutes on a busy machine. */
 const JOURNEY_TIMEOUT = 600_000;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-});
-
-async function freshPage(): Promise<{ page: Page; context: BrowserContext; problems: string[]; dialogs: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // A missing element fails in seconds with its name, not at the test's timeout.
-  context.setDefaultTimeout(30_000);
-  contexts.push(context);
-  const { page, problems } = await watchedPage(context);
-  return { page, context, problems, dialogs: noDialogs(page) };
-}
-
-/** Visits `path`, checks axe and takes the four screenshots. */
-async function check(page: Page, context: BrowserContext, path: string, name: string) {
-  if (path) await page.goto(`${base()}${path}`);
-  await expectAccessible(page);
-  await signedInScreenshots(browser, context, page.url(), name);
-}
+const chromium = useChromium();
+const { freshPage, check } = journeyPages(chromium);
 
 describe('account journeys', () => {
   it(

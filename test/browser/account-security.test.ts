@@ -1,28 +1,17 @@
 // The session's defences in a real Chromium: cookie attributes, sign-out
 // killing the row, and forms refused (with nothing changed) when they come
 // from another origin or carry a missing or stale CSRF token.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { apiMe, createToken, otherOrigin, person, signInAt, signUp } from './account-helpers.ts';
-import { expectAccessible, launchChromium, watchedPage } from './harness.ts';
+import { expectAccessible, registryUrl, useChromium, watchedPage } from './harness.ts';
 
-// Typed by hand: the ProvidedContext augmentation in the e2e global setup does not reach this config.
-const base = () => (inject as unknown as (key: string) => string)('registryUrl');
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-});
+const base = registryUrl;
+const chromium = useChromium();
 
 async function signedIn(prefix: string): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await browser.newContext();
+  const context = await chromium.newContext();
   context.setDefaultTimeout(30_000);
-  contexts.push(context);
   const { page } = await watchedPage(context);
   await signUp(page, base(), person(prefix));
   return { page, context };
@@ -89,8 +78,7 @@ describe('CSRF', () => {
   });
 
   it('refuses a form whose token is missing or belongs to an earlier session', async () => {
-    const context = await browser.newContext();
-    contexts.push(context);
+    const context = await chromium.newContext();
     const { page } = await watchedPage(context);
     const me = person('stale');
     await signUp(page, base(), me);

@@ -1,11 +1,7 @@
-// The browser harness: Debian's Chromium driven by playwright-core (its own
-// browser download cannot reach its servers here), axe-core for accessibility,
-// and screenshots at desktop and phone widths in light and dark.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { ROOT } from '../../scripts/lib/stack.ts';
 
 export const SCREENSHOT_DIR = join(ROOT, 'test', 'browser', 'screenshots');
@@ -68,22 +64,32 @@ export const VIEWPORTS = {
   phone: { width: 375, height: 812 },
 } as const;
 
+/** The registry under test (typed by hand: the e2e setup's ProvidedContext augmentation does not reach this config). */
+export const registryUrl = () => (inject as unknown as (key: string) => string)('registryUrl');
+
 /**
- * Full-page screenshots of `path` at 1280 and 375 px, light and dark, saved as
- * test/browser/screenshots/<name>-<viewport>-<scheme>.png (ignored by git).
+ * One Chromium for the calling test file: launched before its tests, closed
+ * after them with every context made through `newContext`.
  */
-async function screenshots(browser: Browser, baseUrl: string, path: string, name: string): Promise<void> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  for (const [viewportName, viewport] of Object.entries(VIEWPORTS)) {
-    for (const colorScheme of ['light', 'dark'] as const) {
-      const context = await browser.newContext({ viewport, colorScheme });
-      const page = await context.newPage();
-      await page.goto(`${baseUrl}${path}`);
-      await page.screenshot({
-        path: join(SCREENSHOT_DIR, `${name}-${viewportName}-${colorScheme}.png`),
-        fullPage: true,
-      });
-      await context.close();
-    }
-  }
+export function useChromium() {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+  });
+  return {
+    get browser(): Browser {
+      if (!browser) throw new Error('useChromium: the browser starts in beforeAll');
+      return browser;
+    },
+    async newContext(options?: BrowserContextOptions): Promise<BrowserContext> {
+      const context = await this.browser.newContext(options);
+      contexts.push(context);
+      return context;
+    },
+  };
 }

@@ -3,11 +3,11 @@
 // ADMIN_USERNAMES) takes it down from the open reports, the public pages and
 // downloads say it was removed, and a restore brings it back. Every page is
 // checked with axe, for console errors and CSP violations, and screenshotted.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import {
   createToken,
-  noDialogs,
+  journeyPages,
   type Person,
   person,
   publishVersion,
@@ -16,38 +16,14 @@ import {
   uniqueName,
   XSS,
 } from './account-helpers.ts';
-import { expectAccessible, launchChromium, watchedPage } from './harness.ts';
+import { expectAccessible, useChromium } from './harness.ts';
 
-// Typed by hand: the ProvidedContext augmentation in the e2e global setup does not reach this config.
 const provided = (key: string) => (inject as unknown as (key: string) => string)(key);
 const base = () => provided('registryUrl');
 /** A dozen full-page screenshots and axe runs: minutes on a busy machine. */
 const JOURNEY_TIMEOUT = 600_000;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-});
-
-async function freshPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(30_000);
-  contexts.push(context);
-  const { page, problems } = await watchedPage(context);
-  return { page, context, problems, dialogs: noDialogs(page) };
-}
-
-/** Visits `path` (or stays), checks axe and takes the four screenshots. */
-async function check(page: Page, context: BrowserContext, path: string, name: string) {
-  if (path) await page.goto(`${base()}${path}`);
-  await expectAccessible(page);
-  await signedInScreenshots(browser, context, page.url(), name);
-}
+const chromium = useChromium();
+const { freshPage, check } = journeyPages(chromium);
 
 /** Sends the report form with only spaces as its text: the browser lets it through, the server refuses it. */
 async function sendBlankReport(page: Page) {
@@ -118,7 +94,13 @@ describe('operator journeys', () => {
       expect(await reporter.page.getByLabel(/Malware:/).isChecked()).toBe(true);
       expect(await reporter.page.getByLabel('Version').inputValue()).toBe('1.1.0');
       await expectAccessible(reporter.page);
-      await signedInScreenshots(browser, reporter.context, reporter.page.url(), 'report-form-error', sendBlankReport);
+      await signedInScreenshots(
+        chromium.browser,
+        reporter.context,
+        reporter.page.url(),
+        'report-form-error',
+        sendBlankReport,
+      );
       // That refusal was a 400, which Chromium logs; nothing after it may log anything.
       reporter.problems.length = 0;
 
