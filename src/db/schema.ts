@@ -305,6 +305,43 @@ export const packageRanks = pgTable(
 );
 
 /**
+ * Each live package once per word of its categories and keywords, with its
+ * package_ranks downloads: a category page is one range of the index, most
+ * downloaded first, however many packages the registry or the category holds
+ * (walking package_ranks and testing each package cost in proportion to how
+ * rare the category is). Rows follow publish, yank, unyank and takedown in the
+ * counters' statement (applyCounterDeltas) and downloads in settleDownloads, the
+ * cron's (src/services/counters.ts).
+ */
+export const categoryRanks = pgTable(
+  'category_ranks',
+  {
+    packageId: parentRef('package_id', () => packages.id),
+    category: text('category').notNull(),
+    name: text('name').notNull(),
+    downloads: bigint('downloads', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.packageId, t.category] }),
+    index('category_ranks_page_idx').on(t.category, t.downloads.desc().nullsFirst(), t.name),
+  ],
+);
+
+/**
+ * The most downloaded live packages' search documents, in rank order, rewritten
+ * by the cron (refreshSearchPopular, src/services/search.ts): search's first
+ * step reads this small table in order instead of fetching each package row by
+ * its rank, and a query matching many of them is ranked among them alone.
+ * Up to a minute stale, which only decides where a query's candidates come
+ * from: every candidate is checked against its package row before it is scored.
+ */
+export const searchPopular = pgTable('search_popular', {
+  rank: integer('rank').primaryKey(),
+  packageId: parentRef('package_id', () => packages.id),
+  searchDocument: tsvector('search_document').notNull(),
+});
+
+/**
  * Exact counters as a log of signed deltas: `packages`, `versions`, `users`,
  * `downloads`, `category:<word>` (live packages listing the word in categories
  * or keywords) and `dependents:<name>` (packages whose latest version depends

@@ -6,9 +6,9 @@
 // version are left out. Most downloaded first, then by name.
 //
 // Cost: `total` is the category's exact counter (src/services/counters.ts), not
-// a count of its members; the page walks live packages most-downloaded first
-// (package_ranks) and stops once it has the page, or, for a small category, the
-// planner sorts its few members from the GIN indexes.
+// a count of its members; the page is one range of category_ranks' index (the
+// category's live packages, most downloaded first), read up to the page's end
+// whatever the size of the registry or of the category.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { counter } from './counters';
@@ -29,15 +29,18 @@ export async function categoryPackages(
   db: Queryable,
   params: { category: Category; limit: number; offset: number },
 ): Promise<{ total: number; packages: CategoryPackage[] }> {
-  const wanted = sql`array[${params.category}]::text[]`;
   const result = await db.execute<{ total: number; packages: CategoryPackage[] }>(sql`
-    with page as (
-      select p.name, p.latest_version, p.description, p.downloads
-      from package_ranks r
-      join packages p on p.id = r.package_id
-      where r.live and p.latest_version is not null and (p.categories @> ${wanted} or p.keywords @> ${wanted})
+    with ranked as (
+      select r.package_id from category_ranks r
+      where r.category = ${params.category}
       order by r.downloads desc, r.name
       limit ${params.limit} offset ${params.offset}
+    ),
+    -- Rows come and go with liveness in the same transaction: the check only guards the page's own rows.
+    page as (
+      select p.name, p.latest_version, p.description, p.downloads
+      from ranked r join packages p on p.id = r.package_id
+      where p.latest_version is not null
     )
     select
       ${counter(sql`${`category:${params.category}`}::text`)} as total,

@@ -6,12 +6,13 @@
 //     reads the package before and updates it after; it compares the two
 //     (packageDeltas) and appends the difference in one more statement, a
 //     plain insert (applyCounterDeltas), plus the package's package_ranks row
-//     when it appears or its liveness changes;
+//     when it appears or its liveness changes and its category_ranks rows when
+//     its words or liveness change;
 //   - registration: applyCounterDeltas(tx, { users: 1 });
 //   - downloads: the flush writes no counter; the cron re-sums today's and
 //     yesterday's package_downloads (rollupRecentDownloads), then settleDownloads
-//     moves package_ranks.downloads up to packages.downloads for the packages
-//     downloaded since yesterday and adds the difference to `downloads` (so
+//     moves package_ranks.downloads (and category_ranks') up to packages.downloads
+//     for the packages downloaded since yesterday and adds the difference to `downloads` (so
 //     `downloads` is always the sum of package_ranks.downloads, exact as of the
 //     last run).
 //
@@ -71,32 +72,60 @@ export function packageDeltas(name: string, before: Counted, after: Counted): Re
   return deltas;
 }
 
+/** A package's rows in the ranked orderings, as a publish, yank or takedown leaves them. */
+export type RankChange = {
+  packageId: string;
+  name: string;
+  /** Set when the package appeared or its liveness changed: its package_ranks row. */
+  live?: boolean;
+  /** Set when they changed: the words it is listed under in category_ranks (none unless live). */
+  words?: string[];
+};
+
+/** The category_ranks words of a package as counted: its categories and keywords while it is live. */
+export const rankedWords = (c: Counted): string[] => (c.live ? [...new Set([...c.categories, ...c.keywords])] : []);
+
 /**
- * Appends the non-zero deltas in one statement; with `rank`, the same statement
- * adds the package to package_ranks or sets its liveness (a new row starts at
- * 0 downloads, as counted: settleDownloads brings it up).
+ * Appends the non-zero deltas and applies `rank` in one statement: the
+ * package's package_ranks row (a new row starts at 0 downloads, as counted:
+ * settleDownloads brings it up) and its category_ranks rows (added at its
+ * package_ranks downloads).
  */
 export async function applyCounterDeltas(
   db: Queryable,
   deltas: Record<string, number>,
-  rank?: { packageId: string; name: string; live: boolean },
+  rank?: RankChange,
 ): Promise<void> {
   const rows = Object.entries(deltas).filter(([, delta]) => delta !== 0);
-  if (rows.length === 0 && !rank) return;
-  const appended = rows.length
-    ? sql`insert into counter_deltas (key, delta) values ${sql.join(
+  const steps: SQL[] = [];
+  if (rows.length)
+    steps.push(
+      sql`insert into counter_deltas (key, delta) values ${sql.join(
         rows.map(([key, delta]) => sql`(${key}, ${delta})`),
         sql`, `,
-      )}`
-    : undefined;
-  if (!rank) {
-    await db.execute(appended!);
-    return;
+      )}`,
+    );
+  if (rank?.live !== undefined)
+    steps.push(sql`insert into package_ranks (package_id, name, downloads, live)
+      values (${rank.packageId}, ${rank.name}, 0, ${rank.live})
+      on conflict (package_id) do update set live = excluded.live`);
+  if (rank?.words) {
+    const words = sql`array[${sql.join(
+      rank.words.map((w) => sql`${w}`),
+      sql`, `,
+    )}]::text[]`;
+    steps.push(sql`delete from category_ranks where package_id = ${rank.packageId} and not (category = any(${words}))`);
+    steps.push(sql`insert into category_ranks (package_id, category, name, downloads)
+      select ${rank.packageId}::uuid, w, ${rank.name}::text,
+        coalesce((select r.downloads from package_ranks r where r.package_id = ${rank.packageId}), 0)
+      from unnest(${words}) as w
+      on conflict do nothing`);
   }
-  const ranked = sql`insert into package_ranks (package_id, name, downloads, live)
-    values (${rank.packageId}, ${rank.name}, 0, ${rank.live})
-    on conflict (package_id) do update set live = excluded.live`;
-  await db.execute(appended ? sql`with appended as (${appended} returning 1) ${ranked}` : ranked);
+  const last = steps.pop();
+  if (!last) return;
+  // Data-modifying CTEs all run, read or not, against one snapshot.
+  const ctes = steps.map((step, i) => sql`${sql.raw(`s${i}`)} as (${step} returning 1)`);
+  await db.execute(ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${last}` : last);
 }
 
 /** One package's whole contribution, times `sign`, as (key, n) rows; `p` is the package with `versions` and `downloads` as counted. */
@@ -127,7 +156,7 @@ export async function removePackageCounters(db: Queryable, packageId: string): P
 
 /**
  * Counts a package written without the services (a seed, a restore): sets its
- * versions_count, latest_dependencies and package_ranks row from its rows and adds its whole
+ * versions_count, latest_dependencies, package_ranks and category_ranks rows from its rows and adds its whole
  * contribution, downloads included. Only for a package not counted yet.
  */
 export async function addPackageCounters(db: Queryable, packageId: string): Promise<void> {
@@ -146,6 +175,13 @@ export async function addPackageCounters(db: Queryable, packageId: string): Prom
     ranked as (
       insert into package_ranks (package_id, name, downloads, live)
       select id, name, downloads, latest_version is not null from p
+      returning 1
+    ),
+    listed as (
+      insert into category_ranks (package_id, category, name, downloads)
+      select p.id, w, p.name, p.downloads
+      from p, lateral (select distinct unnest(p.categories || p.keywords) as w) words
+      where p.latest_version is not null
       returning 1
     )
     insert into counter_deltas (key, delta) select key, n from (${contribution(1)}) d`);
@@ -198,6 +234,10 @@ export async function settleDownloads(db: Queryable, packageId?: string): Promis
     ),
     moved as (
       update package_ranks r set downloads = c.downloads from changed c where r.package_id = c.package_id
+      returning 1
+    ),
+    listed as (
+      update category_ranks r set downloads = c.downloads from changed c where r.package_id = c.package_id
       returning 1
     ),
     counted as (

@@ -11,7 +11,7 @@ import type { Provenance } from '../lib/trusted-claims';
 import { latestVersion } from '../lib/versions';
 import { lockAs } from './access';
 import { writeAudit } from './audit';
-import { applyCounterDeltas, type Counted, dependencyNames, packageDeltas } from './counters';
+import { applyCounterDeltas, type Counted, dependencyNames, packageDeltas, rankedWords } from './counters';
 import { recordEvent } from './events';
 
 /** What a manifest says about a package or one version, as the replies carry it (never null). */
@@ -179,11 +179,14 @@ export async function refreshLatest(tx: Tx, packageId: string): Promise<string |
   );
   const after: Counted = { versions: listed.length, live: latest !== null, ...updated[0]! };
   const appeared = before.versions === 0 && after.versions > 0;
-  await applyCounterDeltas(
-    tx,
-    packageDeltas(pkg.name, before, after),
-    appeared || before.live !== after.live ? { packageId, name: pkg.name, live: after.live } : undefined,
-  );
+  const [wordsBefore, wordsAfter] = [rankedWords(before), rankedWords(after)];
+  const wordsChanged = wordsBefore.length !== wordsAfter.length || wordsAfter.some((w) => !wordsBefore.includes(w));
+  await applyCounterDeltas(tx, packageDeltas(pkg.name, before, after), {
+    packageId,
+    name: pkg.name,
+    live: appeared || before.live !== after.live ? after.live : undefined,
+    words: wordsChanged ? wordsAfter : undefined,
+  });
   return latest;
 }
 

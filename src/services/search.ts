@@ -3,17 +3,20 @@
 //
 // Cost: only a bounded candidate set is scored (SEARCH_BOUNDS: pool 100,
 // popularScan 1000). A query is first tried on the `popularScan` most
-// downloaded packages (walked in package_ranks order, stopping at
-// `pool` + 1 matches). If it matches more than `pool` of them it is broad:
-// those popular matches (and the exact name) are what is ranked, later pages
+// downloaded packages (search_popular: their documents in rank order, as the
+// cron last ranked them; read in order, stopping at `pool` + 1 matches). If it
+// matches more than `pool` of them it is broad: those popular matches (checked
+// against their package rows) and the exact name are what is ranked, later pages
 // are empty, and `total` is estimated from a fixed-size sample of packages
 // (`total_is_estimate: true`), so a broad query costs the same at any registry
 // size. Otherwise every match is read from the GIN index and `total` is exact;
 // the candidates are the `pool` most downloaded matches, the `pool` most
 // downloaded name matches and the exact name, which is every match, ranked
-// exactly as before, whenever there are at most `pool`. (A word rare among
-// popular packages but common in the long tail costs in proportion to its
-// matches: the one case still growing with size.) The planner is never left to
+// exactly as before, whenever there are at most `pool`. (Still growing with
+// size: a word rare among popular packages but common in the long tail costs in
+// proportion to its matches, a prefix (`rav` -> every `ravensone`) in proportion
+// to the documents holding its words, and the typo fallback in proportion to the
+// names sharing the query's trigrams.) The planner is never left to
 // choose between walking by downloads and the GIN index: for words it has no
 // statistics on, it guesses 2.5% of rows and would walk the whole table for a
 // word nobody uses.
@@ -131,12 +134,9 @@ export async function searchPackages(
     : sql`select null::uuid as id where false`;
   const result = await db.execute<{ total: number; total_is_estimate: boolean; results: SearchHit[] }>(sql`
     with popular as (
-      select s.id from (
-        select p.id, p.search_document from package_ranks r join packages p on p.id = r.package_id
-        where r.live and ${live}
-        order by r.downloads desc, r.name limit ${popularScan}
-      ) s
-      where s.search_document @@ ${allWords}
+      select s.package_id as id from search_popular s
+      where s.rank <= ${popularScan} and s.search_document @@ ${allWords}
+      order by s.rank
       limit ${pool + 1}
     ),
     broad as (select count(*) > ${pool} as yes from popular),
@@ -150,7 +150,8 @@ export async function searchPackages(
         (select count(*) from typos) as typos
     ),
     candidates as (
-      select id from popular where (select yes from broad)
+      select p.id from popular k join packages p on p.id = k.id
+        where (select yes from broad) and ${live} and p.search_document @@ ${allWords}
       union select id from (select id from matches order by downloads desc, name limit ${pool}) m
       union select id from (
         select id from matches where search_document @@ ${allOf(words, 'A')}
@@ -201,4 +202,26 @@ export async function searchPackages(
     totalIsEstimate: Boolean(row?.total_is_estimate),
     results: row?.results ?? [],
   };
+}
+
+/**
+ * The cron's step: search_popular becomes the `size` most downloaded live
+ * packages' documents in rank order, in one statement; rows that did not
+ * change are not rewritten, and ranks past the new end are dropped.
+ */
+export async function refreshSearchPopular(db: Queryable, size = SEARCH_BOUNDS.popularScan): Promise<void> {
+  await db.execute(sql`
+    with fresh as (
+      select row_number() over (order by r.downloads desc, r.name)::int as rank, p.id, p.search_document
+      from package_ranks r join packages p on p.id = r.package_id
+      where r.live and p.latest_version is not null
+      order by r.downloads desc, r.name
+      limit ${size}
+    ),
+    trimmed as (delete from search_popular where rank > (select count(*) from fresh) returning 1)
+    insert into search_popular (rank, package_id, search_document)
+    select rank, id, search_document from fresh
+    on conflict (rank) do update set package_id = excluded.package_id, search_document = excluded.search_document
+      where search_popular.package_id <> excluded.package_id
+        or search_popular.search_document <> excluded.search_document`);
 }

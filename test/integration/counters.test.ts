@@ -8,7 +8,9 @@
 // difference from the recount staying the same across a step, and this file's
 // own keys (its packages, dependents and a category word nobody else uses) by
 // equality. `downloads` is recounted as the sum of package_ranks.downloads,
-// which the cron brings up to packages.downloads (checked per package).
+// which the cron brings up to packages.downloads (checked per package). The
+// category pages' ordering, category_ranks, is pinned the same way: its rows
+// for the word and for each package against the packages they list.
 import { env, runDurableObjectAlarm } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +62,22 @@ async function readCounts(names: string[], word: string): Promise<Map<string, [n
     union all
     select 'versions:' || m.name, (select p.versions_count from packages p where p.id = m.id)::text,
       (select count(*) from versions v where v.package_id = m.id)::text
+    from mine m
+    -- category_ranks: the word's rows are its live packages; each package's rows are its words while
+    -- live, at its package_ranks downloads.
+    union all
+    select ${`ranked:${word}`}, (select count(*) from category_ranks r where r.category = ${word})::text,
+      (select count(*) from packages p
+        where p.latest_version is not null and (${word} = any(p.categories) or ${word} = any(p.keywords)))::text
+    union all
+    select 'ranked:' || m.name, (select count(*) from category_ranks r where r.package_id = m.id)::text,
+      (select count(distinct w) from packages p, unnest(p.categories || p.keywords) as w
+        where p.id = m.id and p.latest_version is not null)::text
+    from mine m
+    union all
+    select 'ranked downloads:' || m.name, (
+        select count(*) from category_ranks c join package_ranks r on r.package_id = c.package_id
+        where c.package_id = m.id and c.downloads <> r.downloads)::text, '0'
     from mine m`);
   return new Map(result.rows.map((r) => [r.key, [Number(r.counter ?? 0), Number(r.recount ?? 0)]]));
 }
@@ -113,9 +131,10 @@ describe('counters', () => {
   });
 
   it('match a recount after yanks and unyanks move the latest version', async () => {
-    // 1.2.0 drops the dependency on base: yanking it makes 1.1.0 latest again, and back.
+    // 1.2.0 drops the dependency on base and trades the word for another (out of one category, into
+    // another): yanking it makes 1.1.0 latest again, and back.
     await expectExactAcross([base, app], word, () =>
-      publishPackage(user.token, app, '1.2.0', { keywords: [word], dependencies: {} }),
+      publishPackage(user.token, app, '1.2.0', { keywords: [`${word}x`], dependencies: {} }),
     );
     expect(await stats(base)).toMatchObject({ dependents_count: 0 });
     await expectExactAcross([base, app], word, async () => {

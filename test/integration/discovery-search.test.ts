@@ -1,5 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SearchBounds, searchPackages } from '../../src/services/search';
+import { refreshSearchPopular, type SearchBounds, searchPackages } from '../../src/services/search';
 import { api, expectReply } from '../helpers/api';
 import { callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
@@ -160,8 +161,15 @@ describe('search beyond its candidate bounds', () => {
   const broad = seedToken();
   const word = `${broad}w`;
   const bulk = (i: number) => `bulk-${String(i).padStart(3, '0')}-${broad}`;
+  // search_popular ranked over every package (the cron keeps only the first 1000), in the search's own
+  // transaction: a cron run elsewhere cannot re-rank it in between.
   const run = (bounds: SearchBounds, offset = 0) =>
-    withDb((db) => searchPackages(db, { q: word, limit: 5, offset }, bounds));
+    withDb((db) =>
+      db.transaction(async (tx) => {
+        await refreshSearchPopular(tx, 1_000_000);
+        return searchPackages(tx, { q: word, limit: 5, offset }, bounds);
+      }),
+    );
   beforeAll(async () => {
     const one = (name: string, description: string, downloads: number) => ({
       name,
@@ -186,6 +194,24 @@ describe('search beyond its candidate bounds', () => {
     // The 6 popular matches and the exact name are all that is ranked: page 2 ends it.
     expect((await run({ pool: 5, popularScan: 1_000_000 }, 5)).results).toHaveLength(2);
     expect((await run({ pool: 5, popularScan: 1_000_000 }, 10)).results).toEqual([]);
+  });
+
+  it('checks popular documents against their package rows: one yanked since the cron ranked it is left out', async () => {
+    const rolledBack = new Error('roll back');
+    let names: string[] = [];
+    await withDb((db) =>
+      db.transaction(async (tx) => {
+        await refreshSearchPopular(tx, 1_000_000);
+        // As a yank leaves it before the next cron run: no live version, still in search_popular.
+        await tx.execute(sql`update packages set latest_version = null where name = ${bulk(1)}`);
+        const page = await searchPackages(tx, { q: word, limit: 5, offset: 0 }, { pool: 5, popularScan: 1_000_000 });
+        names = page.results.map((r) => r.name);
+        throw rolledBack;
+      }),
+    ).catch((err) => {
+      if (err !== rolledBack) throw err;
+    });
+    expect(names).toEqual([word, bulk(2), bulk(3), bulk(4), bulk(5)]);
   });
 
   it('counts every match of a query that is not broad among popular packages, and ranks name matches above', async () => {
