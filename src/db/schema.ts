@@ -281,8 +281,8 @@ export const packageDownloads = pgTable(
 
 /**
  * Every package's downloads as last counted, in most-downloaded-first order
- * among live ones (a non-yanked version), for trending `all`, category pages
- * and search's popular scan, which walk it and stop at their page. Kept out of
+ * among live ones (a non-yanked version), for trending `all`, which walks it
+ * and stops at its page, and for the cron's ranking of search_popular. Kept out of
  * `packages` on purpose: an index on packages.downloads would make every
  * download flush a non-HOT update that also rewrites the package's GIN and
  * trigram index entries. Rows come and `live` changes with publish, yank and
@@ -338,6 +338,20 @@ export const categoryRanks = pgTable(
 export const searchPopular = pgTable('search_popular', {
   rank: integer('rank').primaryKey(),
   packageId: parentRef('package_id', () => packages.id),
+  searchDocument: tsvector('search_document').notNull(),
+});
+
+/**
+ * A fixed-size random sample of packages, re-drawn by the cron with
+ * search_popular: a broad query's estimated total is its share of these rows,
+ * read from one small table rather than sampling the packages' pages on every
+ * search. No foreign key: a deleted package only skews an estimate until the
+ * next draw.
+ */
+export const searchSample = pgTable('search_sample', {
+  slot: integer('slot').primaryKey(),
+  name: text('name').notNull(),
+  live: boolean('live').notNull(),
   searchDocument: tsvector('search_document').notNull(),
 });
 

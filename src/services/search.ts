@@ -14,16 +14,19 @@
 // downloaded name matches and the exact name, which is every match, ranked
 // exactly as before, whenever there are at most `pool`. (Still growing with
 // size: a word rare among popular packages but common in the long tail costs in
-// proportion to its matches, a prefix (`rav` -> every `ravensone`) in proportion
-// to the documents holding its words, and the typo fallback in proportion to the
+// proportion to its matches, a last-word prefix (`rav` -> every `ravensone`) in
+// proportion to the documents holding its words, and the typo fallback in proportion to the
 // names sharing the query's trigrams.) The planner is never left to
 // choose between walking by downloads and the GIN index: for words it has no
 // statistics on, it guesses 2.5% of rows and would walk the whole table for a
 // word nobody uses.
 //
 // Words: each query word matches its English stem (`forms` -> form, so
-// `validation` also finds validator) or, from three letters on, any word it
-// starts (`rout` -> router). Prefixes are taken on the word as typed, not its
+// `validation` also finds validator); the last one, from three letters on,
+// also any word it starts (`rout` -> router), as search-as-you-type engines
+// do ("prefix last"): a prefix costs in proportion to the documents holding
+// the words it starts, so `raven-fomrs` reads only `raven`'s postings, not
+// those of every `ravensone`. Prefixes are taken on the word as typed, not its
 // stem, so `forms` does not drag in `format`. Stop words are dropped.
 //
 // Matching: a package matches when every query word is somewhere in its
@@ -74,7 +77,7 @@ export type SearchBounds = {
 };
 
 const SEARCH_BOUNDS: SearchBounds = { pool: 100, popularScan: 1000 };
-/** Packages sampled (TABLESAMPLE SYSTEM_ROWS) to estimate a broad query's total. */
+/** Packages in search_sample (drawn by TABLESAMPLE SYSTEM_ROWS) to estimate a broad query's total. */
 const ESTIMATE_SAMPLE = 500;
 
 type Weight = '' | 'A' | 'B' | 'C';
@@ -86,10 +89,13 @@ type Weight = '' | 'A' | 'B' | 'C';
  * word is letters and digits only (searchTerms), so the suffixes are always
  * valid tsquery syntax.
  */
-function wordQuery(word: string, weight: Weight): SQL {
+function wordQuery(word: string, weight: Weight, prefix: boolean): SQL {
   const stem = sql`to_tsquery('english', ${weight ? `${word}:${weight}` : word})`;
-  return word.length >= 3 ? sql`(${stem} || to_tsquery('simple', ${`${word}:*${weight}`}))` : stem;
+  return prefix && word.length >= 3 ? sql`(${stem} || to_tsquery('simple', ${`${word}:*${weight}`}))` : stem;
 }
+
+/** Only the last word is taken as a prefix (the one still being typed). */
+const isLast = (words: string[], i: number) => i === words.length - 1;
 
 /** True unless the word is an English stop word, which matches nothing. */
 const counts = (word: string) => sql`(numnode(to_tsquery('english', ${word})) > 0)`;
@@ -97,7 +103,9 @@ const counts = (word: string) => sql`(numnode(to_tsquery('english', ${word})) > 
 /** Share of the counted words found in the given field of the document, as a per-row expression. */
 function share(words: string[], weight: Weight): SQL {
   if (words.length === 0) return sql`0`;
-  const hits = words.map((w) => sql`(${counts(w)} and p.search_document @@ ${wordQuery(w, weight)})::int`);
+  const hits = words.map(
+    (w, i) => sql`(${counts(w)} and p.search_document @@ ${wordQuery(w, weight, isLast(words, i))})::int`,
+  );
   const counted = words.map((w) => sql`${counts(w)}::int`);
   return sql`coalesce((${sql.join(hits, sql` + `)})::float8 / nullif(${sql.join(counted, sql` + `)}, 0), 0)`;
 }
@@ -109,7 +117,9 @@ const isNameLike = (q: string) => q.length > 0 && q.length <= 64 && !/\s/.test(q
 function allOf(words: string[], weight: Weight): SQL {
   if (words.length === 0) return sql`''::tsquery`;
   return sql`(${sql.join(
-    words.map((w) => sql`(case when ${counts(w)} then ${wordQuery(w, weight)} else ''::tsquery end)`),
+    words.map(
+      (w, i) => sql`(case when ${counts(w)} then ${wordQuery(w, weight, isLast(words, i))} else ''::tsquery end)`,
+    ),
     sql` && `,
   )})`;
 }
@@ -183,9 +193,9 @@ export async function searchPackages(
       case when not c.broad and c.typos <= ${pool} then c.matches + c.typos
       else greatest(${pool + 1}, (
         select round(count(*) filter (
-            where ${live} and (case when c.broad then p.search_document @@ ${allWords} else ${similarName} end)
+            where p.live and (case when c.broad then p.search_document @@ ${allWords} else ${similarName} end)
           )::float8 / greatest(count(*), 1) * ${counter(sql`'packages'`)})
-        from packages p tablesample system_rows(${ESTIMATE_SAMPLE})
+        from search_sample p
       )) end::int as total,
       c.broad or c.typos > ${pool} as total_is_estimate,
       coalesce((
@@ -205,13 +215,26 @@ export async function searchPackages(
 }
 
 /**
- * The cron's step: search_popular becomes the `size` most downloaded live
- * packages' documents in rank order, in one statement; rows that did not
- * change are not rewritten, and ranks past the new end are dropped.
+ * The cron's step, in one statement: search_popular becomes the `size` most
+ * downloaded live packages' documents in rank order (rows that did not change
+ * are not rewritten) and search_sample a new random draw; slots past the new
+ * end are dropped.
  */
 export async function refreshSearchPopular(db: Queryable, size = SEARCH_BOUNDS.popularScan): Promise<void> {
   await db.execute(sql`
-    with fresh as (
+    with drawn as (
+      select row_number() over ()::int as slot, p.name, p.latest_version is not null as live, p.search_document
+      from packages p tablesample system_rows(${ESTIMATE_SAMPLE})
+    ),
+    unsampled as (delete from search_sample where slot > (select count(*) from drawn) returning 1),
+    sampled as (
+      insert into search_sample (slot, name, live, search_document)
+      select slot, name, live, search_document from drawn
+      on conflict (slot) do update
+        set name = excluded.name, live = excluded.live, search_document = excluded.search_document
+      returning 1
+    ),
+    fresh as (
       select row_number() over (order by r.downloads desc, r.name)::int as rank, p.id, p.search_document
       from package_ranks r join packages p on p.id = r.package_id
       where r.live and p.latest_version is not null
