@@ -196,6 +196,27 @@ describe('search beyond its candidate bounds', () => {
     expect((await run({ pool: 5, popularScan: 1_000_000 }, 10)).results).toEqual([]);
   });
 
+  it("the cron's step ranks every live package into search_popular (up to its size) and draws search_sample", async () => {
+    // One snapshot for the refresh and the counts: other files publish meanwhile.
+    const counts = await withDb((db) =>
+      db.transaction(
+        async (tx) => {
+          await refreshSearchPopular(tx, 1_000_000);
+          const { rows } = await tx.execute<{ popular: number; live: number; sample: number; packages: number }>(sql`
+            select (select count(*) from search_popular)::int as popular,
+              (select count(*) from package_ranks r join packages p on p.id = r.package_id
+                where r.live and p.latest_version is not null)::int as live,
+              (select count(*) from search_sample)::int as sample,
+              (select count(*) from packages)::int as packages`);
+          return rows[0]!;
+        },
+        { isolationLevel: 'repeatable read' },
+      ),
+    );
+    expect(counts.popular).toBe(counts.live);
+    expect(counts.sample).toBe(Math.min(500, counts.packages));
+  });
+
   it('checks popular documents against their package rows: one yanked since the cron ranked it is left out', async () => {
     const rolledBack = new Error('roll back');
     let names: string[] = [];
