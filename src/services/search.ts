@@ -32,9 +32,11 @@
 // Matching: a package matches when every query word is somewhere in its
 // weighted search document (generated column, GIN). When the words match no
 // package at all and the query looks like a name (one token), names that are
-// trigram-similar to it match instead (pg_trgm GIN: `%` whole-name similarity
-// >= 0.3, `<%` word similarity >= 0.6), so a misspelt name like `raven-fomrs`
-// still finds raven-forms. Trigrams are a fallback rather than an alternative
+// trigram-similar to it match instead (pg_trgm GIN: `<%`, word similarity >=
+// 0.6: the query against its best-matching stretch of the name), so a
+// misspelt name like `raven-fomrs` still finds raven-forms. One operator, so
+// one index scan: adding whole-name similarity (`%`) read the same trigram
+// postings a second time for names it rarely added. Trigrams are a fallback rather than an alternative
 // because comparing every name costs far more than the word lookup, and the
 // planner cannot see that cost. Packages with no live version are out.
 //
@@ -134,7 +136,7 @@ export async function searchPackages(
   const { words } = terms;
   const allWords = allOf(words, '');
   const live = sql`p.latest_version is not null`;
-  const similarName = sql`(p.name % ${terms.name} or ${terms.name} <% p.name)`;
+  const similarName = sql`(${terms.name} <% p.name)`;
   // Typo fallback: names similar to the query, only when no package matched the words.
   const typos = isNameLike(terms.name)
     ? sql`select p.id from packages p
