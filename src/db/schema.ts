@@ -140,9 +140,6 @@ export const packages = pgTable(
     index('packages_search_document_idx').using('gin', t.searchDocument),
     // pg_trgm (0001_search_setup.sql): `%` and `<%` on names for typos and partial names.
     index('packages_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
-    // Category listings: `categories @> {c} or keywords @> {c}`.
-    index('packages_categories_idx').using('gin', t.categories),
-    index('packages_keywords_idx').using('gin', t.keywords),
     check('packages_name_format', sql`${t.name} ~ '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' and char_length(${t.name}) <= 64`),
     check('packages_canonical_name', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
   ],

@@ -1,0 +1,2 @@
+DROP INDEX "packages_categories_idx";--> statement-breakpoint
+DROP INDEX "packages_keywords_idx";
