@@ -116,6 +116,10 @@ async function measureSize(
     await cron.text();
     const cronMs = Math.round(performance.now() - cronStarted);
     console.log(`[${size}] seeded in ${seedSeconds} s; cron run ${cronMs} ms (${cron.status})`);
+    // Settle what the load left behind before measuring: autovacuum's work on the new rows and the
+    // checkpoint of gigabytes of dirty buffers otherwise land in the middle of a route's run (2.4 s stalls).
+    await client.query('vacuum analyze');
+    await client.query('checkpoint');
 
     const rows = await measureReads(stack.url, size, client);
     const writes = await measureWrites(api, stack.url, token, size, client);

@@ -18,7 +18,8 @@ import pg from 'pg';
 // process.exit(0): a test run that failed (vitest sets process.exitCode = 1 and lets the loop drain)
 // exited 0, and CI passed it. Its `exit` branch calls the same handler without the callback it needs
 // (a TypeError once the loop has drained). Every cluster started here is stopped by its caller (the
-// tests' teardown, the dev stack's stop()); on SIGINT/SIGTERM the library still stops them.
+// tests' teardown, the dev stack's stop()), or on exit by startLocalPostgres's own handler; on
+// SIGINT/SIGTERM the library still stops them.
 exitHook.unhookEvent('beforeExit');
 exitHook.unhookEvent('exit');
 
@@ -93,6 +94,20 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await server.initialise();
   }
   await server.start();
+  // The library's own exit hook is off (above): a process that exits without stop() (a crash, a failed
+  // migration, process.exit) still takes its cluster down, synchronously, as that hook did.
+  const killOnExit = () => {
+    try {
+      process.kill(Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', killOnExit);
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    await server.stop();
+  };
   const base = `127.0.0.1:${options.port}`;
   const ownerUrl = `postgres://${OWNER}:${credentials.owner}@${base}/${database}`;
   try {
@@ -100,7 +115,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     const adminPassword = !fresh && created ? LEGACY_PASSWORD : credentials.owner;
     await prepareDatabase(`postgres://${OWNER}:${adminPassword}@${base}/postgres`, ownerUrl, credentials);
   } catch (err) {
-    await server.stop();
+    await stop();
     throw err;
   }
   return {
@@ -108,7 +123,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     ownerUrl,
     host: '127.0.0.1',
     port: options.port,
-    stop: () => server.stop(),
+    stop,
   };
 }
 

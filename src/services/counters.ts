@@ -80,6 +80,8 @@ export type RankChange = {
   live?: boolean;
   /** Set when they changed: the words it is listed under in category_ranks (none unless live). */
   words?: string[];
+  /** Its first version: it has no rows to remove, lock or read downloads from yet. */
+  fresh?: boolean;
 };
 
 /** The category_ranks words of a package as counted: its categories and keywords while it is live. */
@@ -114,18 +116,31 @@ export async function applyCounterDeltas(
       rank.words.map((w) => sql`${w}`),
       sql`, `,
     )}]::text[]`;
-    steps.push(sql`delete from category_ranks where package_id = ${rank.packageId} and not (category = any(${words}))`);
+    if (!rank.fresh)
+      steps.push(
+        sql`delete from category_ranks where package_id = ${rank.packageId} and not (category = any(${words}))`,
+      );
+    const downloads = rank.fresh
+      ? sql`0`
+      : sql`coalesce((select r.downloads from package_ranks r where r.package_id = ${rank.packageId}), 0)`;
     steps.push(sql`insert into category_ranks (package_id, category, name, downloads)
-      select ${rank.packageId}::uuid, w, ${rank.name}::text,
-        coalesce((select r.downloads from package_ranks r where r.package_id = ${rank.packageId}), 0)
+      select ${rank.packageId}::uuid, w, ${rank.name}::text, ${downloads}
       from unnest(${words}) as w
       on conflict do nothing`);
   }
-  const last = steps.pop();
-  if (!last) return;
-  // Data-modifying CTEs all run, read or not, against one snapshot.
+  if (steps.length === 0) return;
+  if (!rank || (rank.live === undefined && rank.words === undefined)) {
+    await db.execute(steps[0]!); // the counters' insert alone
+    return;
+  }
+  // Data-modifying CTEs all run against one snapshot, after the main query and in no order we choose:
+  // the main query takes the package's package_ranks row first, the lock settleDownloads takes before
+  // it writes category_ranks, so the two always lock in the same order (the other order deadlocked).
   const ctes = steps.map((step, i) => sql`${sql.raw(`s${i}`)} as (${step} returning 1)`);
-  await db.execute(ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${last}` : last);
+  const main = rank.fresh
+    ? sql`select 1`
+    : sql`select 1 from package_ranks where package_id = ${rank.packageId} for update`;
+  await db.execute(sql`with ${sql.join(ctes, sql`, `)} ${main}`);
 }
 
 /** One package's whole contribution, times `sign`, as (key, n) rows; `p` is the package with `versions` and `downloads` as counted. */
@@ -236,8 +251,14 @@ export async function settleDownloads(db: Queryable, packageId?: string): Promis
       update package_ranks r set downloads = c.downloads from changed c where r.package_id = c.package_id
       returning 1
     ),
+    -- Every recent package's category rows to its new (or, unchanged, current) count: rows a publish
+    -- added while this ran were not visible to it, and are set by the next run.
     listed as (
-      update category_ranks r set downloads = c.downloads from changed c where r.package_id = c.package_id
+      update category_ranks c set downloads = coalesce(ch.downloads, r.downloads)
+      from recent x
+      join package_ranks r on r.package_id = x.package_id
+      left join changed ch on ch.package_id = x.package_id
+      where c.package_id = x.package_id and c.downloads <> coalesce(ch.downloads, r.downloads)
       returning 1
     ),
     counted as (

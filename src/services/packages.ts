@@ -186,6 +186,7 @@ export async function refreshLatest(tx: Tx, packageId: string): Promise<string |
     name: pkg.name,
     live: appeared || before.live !== after.live ? after.live : undefined,
     words: wordsChanged ? wordsAfter : undefined,
+    fresh: appeared,
   });
   return latest;
 }

@@ -197,10 +197,12 @@ describe('search beyond its candidate bounds', () => {
   });
 
   it("the cron's step ranks every live package into search_popular (up to its size) and draws search_sample", async () => {
-    // One snapshot for the refresh and the counts: other files publish meanwhile.
+    // One snapshot for the refresh and the counts: other files publish meanwhile. The lock comes first
+    // (it takes no snapshot): a cron run elsewhere rewriting the tables would fail this transaction.
     const counts = await withDb((db) =>
       db.transaction(
         async (tx) => {
+          await tx.execute(sql`lock table search_popular, search_sample in exclusive mode`);
           await refreshSearchPopular(tx, 1_000_000);
           const { rows } = await tx.execute<{ popular: number; live: number; sample: number; packages: number }>(sql`
             select (select count(*) from search_popular)::int as popular,
