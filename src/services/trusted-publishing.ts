@@ -175,7 +175,7 @@ type Candidate = PublisherRule & {
   id: string;
   package_id: string;
   package_name: string;
-  /** The owner a minted token acts for: the publisher's creator while still a member, else the first owner. */
+  /** The owner a minted token acts for: the publisher's creator while still a member, else the first owner; never a suspended one. */
   act_as: string | null;
 };
 
@@ -215,9 +215,12 @@ export async function exchangeIdToken(
   const result = await db.query.execute<Candidate>(sql`
     select tp.id, tp.package_id, p.name as package_name, tp.provider, tp.owner_id as "ownerId",
       tp.repository, tp.config,
+      -- A suspended account acts for nobody: its tokens would be refused on first use.
       coalesce(
-        (select o.user_id from package_owners o where o.package_id = p.id and o.user_id = tp.created_by),
-        (select o.user_id from package_owners o where o.package_id = p.id and o.role = 'owner'
+        (select o.user_id from package_owners o join users u on u.id = o.user_id
+          where o.package_id = p.id and o.user_id = tp.created_by and u.suspended_at is null),
+        (select o.user_id from package_owners o join users u on u.id = o.user_id
+          where o.package_id = p.id and o.role = 'owner' and u.suspended_at is null
           order by o.added_at, o.user_id limit 1)
       ) as act_as
     from trusted_publishers tp join packages p on p.id = tp.package_id
@@ -321,7 +324,7 @@ function explainNoMatch(candidates: Candidate[], identity: CiIdentity): ApiError
         `The ID token's "environment" (${identity.environment || 'none'}) is not the environment of ${where}.`,
       );
     default:
-      return refusedMatch('owners', `"${nearest.pkg}" has no owner left to act for.`);
+      return refusedMatch('owners', `"${nearest.pkg}" has no owner left to act for (none, or only suspended ones).`);
   }
 }
 

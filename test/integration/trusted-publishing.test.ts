@@ -405,6 +405,25 @@ describe('housekeeping and documentation', () => {
     expect(res).toMatchObject({ status: 403, claim: 'repository' });
   });
 
+  it('mints nothing for a package whose owners are all suspended, and acts for another owner when one is not', async () => {
+    const solo = await createUser('tpsusp');
+    const name = packageName('tpsusp');
+    const r = uniqueRepo();
+    await publishPackage(solo.token, name, '1.0.0');
+    await addPublisher(solo.token, name, githubPublisher(r));
+    const suspend = (userId: string, on: boolean) =>
+      withDb((db) =>
+        db.execute(sql`update users set suspended_at = ${on ? sql`now()` : sql`null`} where id = ${userId}`),
+      );
+    await suspend(solo.userId, true);
+    // The token would act for a suspended account, which every route refuses: refused here, saying why.
+    const res = await refusal(await signIdToken(githubClaims(r)));
+    expect(res).toMatchObject({ status: 403, claim: 'owners' });
+    expect(res.message).toContain('suspended');
+    await suspend(solo.userId, false);
+    expect((await exchange(await signIdToken(githubClaims(r)))).status).toBe(201);
+  });
+
   it('documents the trusted publishing routes in the OpenAPI document', async () => {
     const { body } = await callJson('/openapi.json');
     const paths = Object.keys(body.paths);
