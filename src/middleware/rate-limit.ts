@@ -29,6 +29,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { ApiError, unauthenticated } from '../errors';
+import { humanDuration } from '../lib/duration';
 import { log } from '../lib/log';
 import {
   type Bucket,
@@ -235,7 +236,7 @@ function enforce(c: AnyContext, verdict: Verdict, what: string): void {
   const seconds = verdict.retryAfter;
   throw new ApiError(
     'rate_limit_exceeded',
-    `${what}: the limit is ${verdict.limit} per hour. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+    `${what}: the limit is ${verdict.limit} per hour. Try again in ${humanDuration(seconds)}.`,
     undefined,
     { ...limitHeaders(verdict), 'Retry-After': String(seconds) },
     { retry_after: seconds },

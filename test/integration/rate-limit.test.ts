@@ -46,6 +46,8 @@ describe('anonymous requests', () => {
     }
     const body = await expectRefusal(await call(path, { ip }), 60);
     expect(body.message).toMatch(/60 per hour/);
+    // The wait in words (retry_after keeps the seconds): not "Try again in 3600 seconds".
+    expect(body.message).toMatch(/Try again in (about an hour|\d+ minutes?)\.$/);
     // Every route draws from the same per-IP bucket, writes included.
     await expectRefusal(
       await call('/auth/register', {
