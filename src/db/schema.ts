@@ -140,6 +140,11 @@ export const packages = pgTable(
     index('packages_search_document_idx').using('gin', t.searchDocument),
     // pg_trgm (0001_search_setup.sql): `%` and `<%` on names for typos and partial names.
     index('packages_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    // The home page's newest and recently updated lists read `limit` entries of these, not every package.
+    index('packages_newest_idx').on(t.createdAt.desc().nullsFirst(), t.name).where(sql`${t.latestVersion} is not null`),
+    index('packages_updated_idx')
+      .on(t.updatedAt.desc().nullsFirst(), t.name)
+      .where(sql`${t.latestVersion} is not null`),
     check('packages_name_format', sql`${t.name} ~ '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' and char_length(${t.name}) <= 64`),
     check('packages_canonical_name', sql`${t.canonicalName} = replace(${t.name}, '-', '')`),
   ],

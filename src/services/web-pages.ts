@@ -7,6 +7,7 @@ import type { Queryable } from '../db/client';
 import { iso, takedownOf, visibleVersion } from '../db/fragments';
 import type { Takedown } from '../errors';
 import type { Provenance } from '../lib/trusted-claims';
+import { counter } from './counters';
 import type { ManifestText } from './packages';
 import { type RegistryStats, registryStatsQuery, toRegistryStats } from './stats';
 import { normaliseTrending, type TrendingPackage, trendingQuery } from './trending';
@@ -59,6 +60,8 @@ export async function packagePage(
   name: string,
   version: string | null,
 ): Promise<PackagePageRow | undefined> {
+  const dependentsTotal = counter(sql`'dependents:' || p.name`);
+  const manyDependents = sql`(${dependentsTotal} * ${dependentsTotal} > ${DEPENDENTS_SHOWN} * ${counter(sql`'packages'`)})`;
   // The latest version's README is read from the package row (packages.readme_html).
   const readme = version === null ? sql`coalesce(p.readme_html, v.readme_html)` : sql`v.readme_html`;
   const pick =
@@ -98,19 +101,31 @@ export async function packagePage(
           'yanked', v.yanked, 'prerelease', v.is_prerelease, 'downloads', v.downloads))
         from versions v where v.package_id = p.id and ${visibleVersion('v')}
       ), '[]'::json) as versions,
+      -- The most downloaded dependents, by whichever way reads fewer rows (only one branch runs): with
+      -- c dependents among n packages, walking the downloads ordering finds the first k (shown) after
+      -- about k·n/c packages, while the dependencies index finds all c and sorts them.
       coalesce((
         select json_agg(json_build_object('name', d.name, 'version', d.version, 'description', d.description))
         from (
-          select dp.name, dp.latest_version as version, dp.description
-          from versions lv join packages dp on dp.id = lv.package_id and dp.latest_version = lv.version
-          where lv.dependencies ? p.name and dp.id <> p.id
-          order by dp.downloads desc, dp.name
-          limit ${DEPENDENTS_SHOWN}
+          select * from (
+            select dp.name, dp.latest_version as version, dp.description
+            from package_ranks r join packages dp on dp.id = r.package_id
+            where ${manyDependents} and r.live and dp.latest_dependencies @> array[p.name] and dp.id <> p.id
+            order by r.downloads desc, r.name
+            limit ${DEPENDENTS_SHOWN}
+          ) walked
+          union all
+          select * from (
+            select dp.name, dp.latest_version as version, dp.description
+            from versions lv join packages dp on dp.id = lv.package_id and dp.latest_version = lv.version
+            where not ${manyDependents} and lv.dependencies ? p.name and dp.id <> p.id
+            order by dp.downloads desc, dp.name
+            limit ${DEPENDENTS_SHOWN}
+          ) found
         ) d
       ), '[]'::json) as dependents,
-      (select count(*)
-        from versions lv join packages dp on dp.id = lv.package_id and dp.latest_version = lv.version
-        where lv.dependencies ? p.name and dp.id <> p.id)::float8 as dependents_total,
+      -- The maintained counter package stats reads, not a count of every dependent's row.
+      ${dependentsTotal} as dependents_total,
       (
         select json_agg(coalesce(per_day.n, 0) order by days.day)
         from generate_series(
@@ -151,17 +166,24 @@ export type HomePageData = {
  * statements embedded whole), plus three lists of live packages, `limit` each.
  */
 export async function homePage(db: Queryable, limit: number): Promise<HomePageData> {
-  const list = (order: string, at: string) =>
+  // Each list reads `limit` entries of an index: newest and updated from packages' partial indexes on
+  // created_at and updated_at, most downloaded by walking package_ranks (as trending `all` does).
+  const list = (order: string, at: string, from = sql`packages p`, live = sql`true`, walk = order) =>
     sql`coalesce((
       select json_agg(json_build_object('name', name, 'version', latest_version, 'description', description,
         'downloads', downloads, 'at', ${iso(at)}) order by ${sql.raw(order)})
-      from (select * from packages where latest_version is not null order by ${sql.raw(order)} limit ${limit}) t
+      from (
+        select p.name, p.latest_version, p.description, p.downloads, p.created_at, p.updated_at from ${from}
+        where p.latest_version is not null and ${live}
+        order by ${sql.raw(walk)} limit ${limit}
+      ) t
     ), '[]'::json)`;
+  const ranked = sql`package_ranks r join packages p on p.id = r.package_id`;
   const result = await db.execute<Omit<HomePageData, 'stats'> & { stats: RegistryStats }>(sql`
     select (select row_to_json(s) from (${registryStatsQuery()}) s) as stats,
       ${list('created_at desc, name', 'created_at')} as newest,
       ${list('updated_at desc, name', 'updated_at')} as updated,
-      ${list('downloads desc, name', 'created_at')} as most_downloaded,
+      ${list('downloads desc, name', 'created_at', ranked, sql`r.live`, 'r.downloads desc, r.name')} as most_downloaded,
       coalesce((
         select json_agg(t order by t.trend_score desc, t.downloads_period desc, t.name)
         from (${trendingQuery({ period: 'week', limit })}) t

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { ASSET_URLS } from '../../src/generated/assets';
+import { packagePage } from '../../src/services/web-pages';
 import { BASE, callJson } from '../helpers/client';
 import { withDb } from '../helpers/db';
 import { countDbFetches, httpReadsEnabled } from '../helpers/db-fetches';
@@ -193,6 +194,42 @@ describe('package page', () => {
     // forms-ghost depends on it only from a yanked version that is not its latest.
     expect(dependents.html).not.toContain(`href="/packages/${n('forms-ghost')}"`);
     expect(cacheTags(dependents.res)).toContain(`pkg:${n('raven-forms')}`);
+    // The total is the maintained counter: it equals a recount of the latest versions depending on it.
+    const { rows } = await withDb((db) =>
+      db.execute<{ n: string }>(sql`
+        select count(*)::text as n from versions lv
+        join packages dp on dp.id = lv.package_id and dp.latest_version = lv.version
+        where lv.dependencies ? ${n('raven-store')} and dp.name <> ${n('raven-store')}`),
+    );
+    expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(2);
+    expect(dependents.html).toContain(`Dependents (${rows[0]!.n})`);
+  });
+
+  it('lists a package with very many dependents by walking the downloads ordering instead', async () => {
+    const names = (page: Awaited<ReturnType<typeof packagePage>>) => page!.dependents.map((d) => d.name).sort();
+    const indexed = names(await withDb((db) => packagePage(db, n('raven-store'), null)));
+    const rolledBack = new Error('roll back');
+    let walked: string[] = [];
+    let hidden: string[] = [];
+    await withDb((db) =>
+      db.transaction(async (tx) => {
+        // As if it had more dependents than the registry has packages: the walk is the cheaper way.
+        await tx.execute(
+          sql`insert into counter_deltas (key, delta) values (${`dependents:${n('raven-store')}`}, 1000000)`,
+        );
+        walked = names(await packagePage(tx, n('raven-store'), null));
+        // Proof of the branch: the walk reads package_ranks, the index path does not.
+        await tx.execute(sql`update package_ranks set live = false
+          where package_id = (select id from packages where name = ${n('raven-forms')})`);
+        hidden = names(await packagePage(tx, n('raven-store'), null));
+        throw rolledBack;
+      }),
+    ).catch((err) => {
+      if (err !== rolledBack) throw err;
+    });
+    expect(walked).toEqual(indexed);
+    expect(indexed).toContain(n('raven-forms'));
+    expect(hidden).toEqual(indexed.filter((name) => name !== n('raven-forms')));
   });
 
   it('names who published the version and links repository and homepage with nofollow', async () => {

@@ -1,0 +1,2 @@
+CREATE INDEX "packages_newest_idx" ON "packages" USING btree ("created_at" DESC NULLS FIRST,"name") WHERE "packages"."latest_version" is not null;--> statement-breakpoint
+CREATE INDEX "packages_updated_idx" ON "packages" USING btree ("updated_at" DESC NULLS FIRST,"name") WHERE "packages"."latest_version" is not null;
