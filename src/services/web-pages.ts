@@ -168,22 +168,25 @@ export type HomePageData = {
 export async function homePage(db: Queryable, limit: number): Promise<HomePageData> {
   // Each list reads `limit` entries of an index: newest and updated from packages' partial indexes on
   // created_at and updated_at, most downloaded by walking package_ranks (as trending `all` does).
-  const list = (order: string, at: string, from = sql`packages p`, live = sql`true`, walk = order) =>
+  const list = (order: string, at: string, walk = { from: sql`packages p`, order }) =>
     sql`coalesce((
       select json_agg(json_build_object('name', name, 'version', latest_version, 'description', description,
         'downloads', downloads, 'at', ${iso(at)}) order by ${sql.raw(order)})
       from (
-        select p.name, p.latest_version, p.description, p.downloads, p.created_at, p.updated_at from ${from}
-        where p.latest_version is not null and ${live}
-        order by ${sql.raw(walk)} limit ${limit}
+        select p.name, p.latest_version, p.description, p.downloads, p.created_at, p.updated_at from ${walk.from}
+        where p.latest_version is not null
+        order by ${sql.raw(walk.order)} limit ${limit}
       ) t
     ), '[]'::json)`;
-  const ranked = sql`package_ranks r join packages p on p.id = r.package_id`;
+  const ranked = {
+    from: sql`package_ranks r join packages p on p.id = r.package_id and r.live`,
+    order: 'r.downloads desc, r.name',
+  };
   const result = await db.execute<Omit<HomePageData, 'stats'> & { stats: RegistryStats }>(sql`
     select (select row_to_json(s) from (${registryStatsQuery()}) s) as stats,
       ${list('created_at desc, name', 'created_at')} as newest,
       ${list('updated_at desc, name', 'updated_at')} as updated,
-      ${list('downloads desc, name', 'created_at', ranked, sql`r.live`, 'r.downloads desc, r.name')} as most_downloaded,
+      ${list('downloads desc, name', 'created_at', ranked)} as most_downloaded,
       coalesce((
         select json_agg(t order by t.trend_score desc, t.downloads_period desc, t.name)
         from (${trendingQuery({ period: 'week', limit })}) t
