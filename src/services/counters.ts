@@ -21,7 +21,9 @@
 //     recounts the package's versions and appends the differences; if the
 //     versions' downloads are taken off packages.downloads, then also
 //     settleDownloads(tx, packageId);
-//   - a package: removePackageCounters(tx, packageId) BEFORE the DELETE;
+//   - a package: removePackageCounters(tx, packageId) BEFORE the DELETE (it also
+//     deletes the package's package_ranks and category_ranks rows: no foreign
+//     key cascades them, see src/db/schema.ts);
 //   - a user: applyCounterDeltas(tx, { users: -1 }).
 // A bulk load that bypassed all this (a seed, a restore) calls
 // addPackageCounters per package, or `select raven_rebuild_counters()` for all.
@@ -157,7 +159,10 @@ const contribution = (sign: 1 | -1) => sql`
   group by key
   having sum(n) <> 0`;
 
-/** Subtracts everything a package adds to the counters: call just before deleting it. */
+/**
+ * Subtracts everything a package adds to the counters and deletes its rows in
+ * the rankings (which have no foreign key to cascade): call just before deleting it.
+ */
 export async function removePackageCounters(db: Queryable, packageId: string): Promise<void> {
   await db.execute(sql`
     with p as (
@@ -165,7 +170,9 @@ export async function removePackageCounters(db: Queryable, packageId: string): P
         p.latest_dependencies as deps, coalesce(r.downloads, 0) as downloads
       from packages p left join package_ranks r on r.package_id = p.id
       where p.id = ${packageId}
-    )
+    ),
+    unranked as (delete from package_ranks where package_id = ${packageId} returning 1),
+    unlisted as (delete from category_ranks where package_id = ${packageId} returning 1)
     insert into counter_deltas (key, delta) select key, n from (${contribution(-1)}) d`);
 }
 

@@ -10,7 +10,8 @@
 // equality. `downloads` is recounted as the sum of package_ranks.downloads,
 // which the cron brings up to packages.downloads (checked per package). The
 // category pages' ordering, category_ranks, is pinned the same way: its rows
-// for the word and for each package against the packages they list.
+// for the word and for each package against the packages they list, and no
+// ranking row outlives its package.
 import { env, runDurableObjectAlarm } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +79,13 @@ async function readCounts(names: string[], word: string): Promise<Map<string, [n
     select 'ranked downloads:' || m.name, (
         select count(*) from category_ranks c join package_ranks r on r.package_id = c.package_id
         where c.package_id = m.id and c.downloads <> r.downloads)::text, '0'
-    from mine m`);
+    from mine m
+    -- No foreign key removes a deleted package's rows in the rankings: removePackageCounters must.
+    union all
+    select 'ranks of deleted packages', (
+        (select count(*) from package_ranks r where not exists (select 1 from packages p where p.id = r.package_id))
+        + (select count(*) from category_ranks c where not exists (select 1 from packages p where p.id = c.package_id))
+      )::text, '0'`);
   return new Map(result.rows.map((r) => [r.key, [Number(r.counter ?? 0), Number(r.recount ?? 0)]]));
 }
 
