@@ -162,8 +162,7 @@ export async function searchPackages(
         (select count(*) from typos) as typos
     ),
     candidates as (
-      select p.id from popular k join packages p on p.id = k.id
-        where (select yes from broad) and ${live} and p.search_document @@ ${allWords}
+      select k.id from popular k where (select yes from broad)
       union select id from (select id from matches order by downloads desc, name limit ${pool}) m
       union select id from (
         select id from matches where search_document @@ ${allOf(words, 'A')}
@@ -185,6 +184,8 @@ export async function searchPackages(
           + 0.15 * ${share(words, 'C')}
         )::numeric, 2)::float8 end as score
       from candidates k join packages p on p.id = k.id
+      -- Popular candidates come from a table up to a minute old: checked here, on the row scored (typos match no words).
+      where ${live} and (p.search_document @@ ${allWords} or exists (select 1 from typos))
     ),
     page as (
       select * from scored
