@@ -164,15 +164,17 @@ const contribution = (sign: 1 | -1) => sql`
  * the rankings (which have no foreign key to cascade): call just before deleting it.
  */
 export async function removePackageCounters(db: Queryable, packageId: string): Promise<void> {
+  // The downloads subtracted are those of the package_ranks row deleted: if the cron's settleDownloads
+  // holds it, the delete waits and returns the row as settled (a read in this snapshot would not).
   await db.execute(sql`
-    with p as (
+    with unranked as (delete from package_ranks where package_id = ${packageId} returning downloads),
+    unlisted as (delete from category_ranks where package_id = ${packageId} returning 1),
+    p as (
       select p.id, p.name, p.latest_version, p.categories, p.keywords, p.versions_count as versions,
-        p.latest_dependencies as deps, coalesce(r.downloads, 0) as downloads
-      from packages p left join package_ranks r on r.package_id = p.id
+        p.latest_dependencies as deps, coalesce((select downloads from unranked), 0) as downloads
+      from packages p
       where p.id = ${packageId}
-    ),
-    unranked as (delete from package_ranks where package_id = ${packageId} returning 1),
-    unlisted as (delete from category_ranks where package_id = ${packageId} returning 1)
+    )
     insert into counter_deltas (key, delta) select key, n from (${contribution(-1)}) d`);
 }
 

@@ -29,6 +29,7 @@ import { callJson } from '../helpers/client';
 import { httpDb, withDb } from '../helpers/db';
 import { createUser, type TestUser } from '../helpers/factories';
 import { packageName, publishPackage } from '../helpers/packages';
+import { waitFor } from '../helpers/webhooks';
 
 const GLOBAL = ['packages', 'versions', 'users', 'downloads'];
 
@@ -234,6 +235,48 @@ describe('counters', () => {
       expect((await remove(dependent, {})).status).toBe(200);
     });
     expect(await stats(name)).toMatchObject({ dependents_count: 0 });
+  });
+
+  it("stay exact when a package is deleted while the cron holds its downloads' row", async () => {
+    const name = packageName('race');
+    await publishPackage(user.token, name, '1.0.0');
+    const found = await httpDb().execute<{ id: string }>(sql`select id from packages where name = ${name}`);
+    const id = found.rows[0]!.id;
+    await expectExactAcross([], word, async () => {
+      // As a flush would: packages.downloads moves; package_ranks follows when the cron settles it.
+      await withDb((db) => db.execute(sql`update packages set downloads = downloads + 5 where id = ${id}`));
+      let release = () => {};
+      let settled = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const locked = new Promise<void>((resolve) => {
+        settled = resolve;
+      });
+      const cron = inTransaction(async (tx) => {
+        expect(await settleDownloads(tx, id)).toBe(1); // the package_ranks row is locked until commit
+        settled();
+        await held;
+      });
+      await locked;
+      const deletion = inTransaction(async (tx) => {
+        await removePackageCounters(tx, id);
+        await tx.execute(sql`delete from packages where id = ${id}`);
+      });
+      // The deletion waits on the cron's row lock, its snapshot taken before the cron's update commits.
+      await waitFor(
+        async () => {
+          const waiting = await httpDb().execute<{ n: number }>(sql`
+          select count(*)::int as n from pg_stat_activity
+          where wait_event_type = 'Lock' and query like '%delete from package_ranks%'`);
+          return waiting.rows[0]!.n > 0 ? true : undefined;
+        },
+        15_000,
+        'the deletion to wait on the row lock',
+      );
+      release();
+      await Promise.all([cron, deletion]);
+    });
   });
 
   it('keep their values when the cron folds them, and a folded key is one row', async () => {
