@@ -60,8 +60,8 @@ export async function packagePage(
   name: string,
   version: string | null,
 ): Promise<PackagePageRow | undefined> {
-  const dependentsTotal = counter(sql`'dependents:' || p.name`);
-  const manyDependents = sql`(${dependentsTotal} * ${dependentsTotal} > ${DEPENDENTS_SHOWN} * ${counter(sql`'packages'`)})`;
+  // Read once per page from the maintained counters (c, below): the dependents' total and which way to list them.
+  const manyDependents = sql`(c.dependents * c.dependents > ${DEPENDENTS_SHOWN} * c.packages)`;
   // The latest version's README is read from the package row (packages.readme_html).
   const readme = version === null ? sql`coalesce(p.readme_html, v.readme_html)` : sql`v.readme_html`;
   const pick =
@@ -125,7 +125,7 @@ export async function packagePage(
         ) d
       ), '[]'::json) as dependents,
       -- The maintained counter package stats reads, not a count of every dependent's row.
-      ${dependentsTotal} as dependents_total,
+      c.dependents as dependents_total,
       (
         select json_agg(coalesce(per_day.n, 0) order by days.day)
         from generate_series(
@@ -139,6 +139,9 @@ export async function packagePage(
         ) per_day on per_day.day = days.day::date
       ) as daily
     from packages p
+    cross join lateral (
+      select ${counter(sql`'dependents:' || p.name`)} as dependents, ${counter(sql`'packages'`)} as packages
+    ) c
     where p.name = ${name}`);
   const row = result.rows[0];
   if (!row) return undefined;
