@@ -156,6 +156,9 @@ async function seedGenerated(databaseUrl: string): Promise<void> {
       `update packages p set downloads = s.total
        from (select package_id, sum(downloads) as total from versions group by package_id) s where s.package_id = p.id`,
     );
+    // Rows written straight to the tables bypass the counters and the rankings (src/services/counters.ts):
+    // without this, /stats, the home page's most downloaded and category pages would not list them.
+    await client.query('select raven_rebuild_counters()');
     await client.query('commit');
     log(`${i} generated packages`);
   } catch (err) {
